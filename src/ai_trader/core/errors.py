@@ -1,0 +1,40 @@
+"""The one error hierarchy, grouped by what the caller should do next.
+
+    AiTraderError
+    ├── ConfigurationError     fail at start: bad setting, bad parameter, bad CLI input
+    │   └── DataError          a data file or series is unusable (missing column, NaN, ...)
+    ├── TransientVenueError    retry with backoff: timeout, connection reset, rate limit
+    ├── VenueRejectedError     record and do not retry: the venue said no
+    ├── StrategyError          isolate the strategy that raised it
+    └── InvariantViolation     fail fast: state is corrupt, continuing would be worse
+
+Risk and compliance refusals are not exceptions: they are ``OrderDenied`` events.
+"""
+
+
+class AiTraderError(Exception):
+    """Root of every error ai-trader raises on purpose."""
+
+
+class ConfigurationError(AiTraderError):
+    """A setting, parameter or input is invalid; the message says what is allowed."""
+
+
+class DataError(ConfigurationError):
+    """Market data cannot be used as given (bad file, bad columns, bad values)."""
+
+
+class TransientVenueError(AiTraderError):
+    """The venue could not be reached or answered late; the call may be retried."""
+
+
+class VenueRejectedError(AiTraderError):
+    """The venue refused a request; retrying the same request will not help."""
+
+
+class StrategyError(AiTraderError):
+    """A strategy failed; the engine isolates it instead of stopping everything."""
+
+
+class InvariantViolation(AiTraderError):
+    """An internal invariant broke (e.g. a fill for an unknown order). Stop at once."""

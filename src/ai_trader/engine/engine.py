@@ -1,0 +1,210 @@
+"""The trading engine (ENG-2): strategy → risk → execution → portfolio.
+
+Backtest, paper and live differ only in the injected clock, feed and executor. Each bar:
+
+1. the clock moves to the bar's time (a ``TestClock``; a ``LiveClock`` moves by itself);
+2. a bar-driven venue matches working orders against the bar (fills are booked at once);
+3. the portfolio marks the bar's close, the equity point is recorded, and the risk engine
+   sees the equity (a loss limit may halt entries here);
+4. the symbol's strategies see the bar and may emit signals; risk turns each signal into
+   an order or an ``OrderDenied``; orders go to the executor.
+
+So a signal on bar t's close trades at bar t+1's open in a backtest.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+
+from ai_trader.core.clock import Clock, TestClock
+from ai_trader.core.errors import AiTraderError
+from ai_trader.core.ids import ClientOrderIdGenerator
+from ai_trader.domain.bar import Bar
+from ai_trader.domain.commands import CancelOrder, Command, SubmitOrder
+from ai_trader.domain.enums import OrderStatus, SignalAction
+from ai_trader.domain.events import (
+    Event,
+    OrderAccepted,
+    OrderCanceled,
+    OrderDenied,
+    OrderFilled,
+    OrderRejected,
+    OrderSubmitted,
+    SignalGenerated,
+)
+from ai_trader.domain.signals import Signal
+from ai_trader.engine.order_book import OrderBook
+from ai_trader.portfolio.portfolio import Portfolio
+from ai_trader.ports.executor import BarDrivenExecutor, Executor
+from ai_trader.ports.journal import Journal
+from ai_trader.ports.market_data import MarketDataFeed
+from ai_trader.risk.engine import RiskEngine
+from ai_trader.strategies.base import Strategy
+from ai_trader.strategies.params import StrategyParams
+
+logger = logging.getLogger(__name__)
+
+EventListener = Callable[[Event], None]
+ProgressCallback = Callable[[int], None]
+
+
+class TradingEngine:
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        feed: MarketDataFeed,
+        executor: Executor,
+        portfolio: Portfolio,
+        risk: RiskEngine,
+        strategies: Sequence[Strategy[StrategyParams]],
+        order_ids: ClientOrderIdGenerator,
+        journal: Journal | None = None,
+    ) -> None:
+        self.clock = clock
+        self.feed = feed
+        self.executor = executor
+        self.portfolio = portfolio
+        self.risk = risk
+        self.orders = OrderBook()
+        self.journal = journal
+        self._order_ids = order_ids
+        self._strategies: dict[str, list[Strategy[StrategyParams]]] = {}
+        self._listeners: list[EventListener] = []
+        self._bar_listeners: list[Callable[[Bar], None]] = []
+        self._stopped = False
+        self.bars_processed = 0
+        for strategy in strategies:
+            strategy.attach(self)
+            self._strategies.setdefault(strategy.symbol, []).append(strategy)
+        executor.connect(self.process)
+
+    @property
+    def strategies(self) -> list[Strategy[StrategyParams]]:
+        return [s for group in self._strategies.values() for s in group]
+
+    # -- wiring -------------------------------------------------------------------------
+
+    def subscribe(self, listener: EventListener) -> None:
+        self._listeners.append(listener)
+
+    def subscribe_bars(self, listener: Callable[[Bar], None]) -> None:
+        self._bar_listeners.append(listener)
+
+    def stop(self) -> None:
+        """Finish the current bar and return from ``run``."""
+        self._stopped = True
+
+    # -- the loop -----------------------------------------------------------------------
+
+    def run(self, on_progress: ProgressCallback | None = None, every: int = 10_000) -> int:
+        """Consume the feed until it ends or ``stop()``; returns the number of bars."""
+        set_time = self.clock.set_time if isinstance(self.clock, TestClock) else None
+        executor = self.executor
+        match_bar = executor.process_bar if isinstance(executor, BarDrivenExecutor) else None
+        mark = self.portfolio.mark
+        record = self.portfolio.equity_curve.record
+        on_equity = self.risk.on_equity
+        strategies = self._strategies
+        bar_listeners = self._bar_listeners
+        count = self.bars_processed
+        for bar in self.feed:
+            ts = bar.ts_event
+            if set_time is not None:
+                set_time(ts)
+            if match_bar is not None:
+                match_bar(bar)
+            equity = mark(bar.symbol, bar.close)
+            record(ts, equity)
+            change = on_equity(ts, equity)
+            if change is not None:
+                self._record(change)
+            for strategy in strategies.get(bar.symbol, ()):
+                self._run_strategy(strategy, bar)
+            for listener in bar_listeners:
+                listener(bar)
+            count += 1
+            if on_progress is not None and count % every == 0:
+                on_progress(count)
+            if self._stopped:
+                break
+        self.bars_processed = count
+        return count
+
+    def _run_strategy(self, strategy: Strategy[StrategyParams], bar: Bar) -> None:
+        try:
+            strategy.on_bar(bar)
+        except AiTraderError:
+            raise
+        except Exception:
+            logger.exception("strategy %s failed on %s; it is detached", strategy.name, bar)
+            self._strategies[strategy.symbol].remove(strategy)
+
+    # -- StrategyContext ----------------------------------------------------------------
+
+    def position_quantity(self, symbol: str) -> float:
+        return self.portfolio.position_quantity(symbol)
+
+    def has_working_entry(self, symbol: str) -> bool:
+        return self.orders.has_working_entry(symbol)
+
+    def emit(self, signal: Signal) -> None:
+        if self._listeners:
+            self._publish(SignalGenerated(signal))
+        if signal.action is SignalAction.EXIT:
+            self._cancel_exits(signal.symbol)
+        decision = self.risk.evaluate(signal, self._order_ids.next_id())
+        if decision is None:
+            return
+        if isinstance(decision, OrderDenied):
+            self._record(decision)
+            return
+        self.execute(SubmitOrder(decision))
+
+    def _cancel_exits(self, symbol: str) -> None:
+        for record in self.orders.open_records():
+            if record.order.symbol == symbol and record.order.reduce_only:
+                self.execute(CancelOrder(record.order.client_order_id, symbol, "strategy exit"))
+
+    # -- commands and events ------------------------------------------------------------
+
+    def execute(self, command: Command) -> None:
+        if isinstance(command, SubmitOrder):
+            order = command.order
+            self.orders.add(order)
+            if self.journal is not None:
+                self.journal.record_intent(order)  # written ahead: before the venue sees it
+            self._record(OrderSubmitted(order, self.clock.timestamp_ns()))
+            self.executor.submit(order)
+        else:
+            self.executor.cancel(command.client_order_id)
+
+    def process(self, event: Event) -> None:
+        """Handle a report from the executor."""
+        if isinstance(event, OrderFilled):
+            record = self.orders.filled(event.fill, event.remaining)
+            if record is None:
+                logger.warning("duplicate fill %s ignored", event.fill.trade_id)
+                return
+            self.portfolio.apply_fill(event.fill)
+            self._record(event)
+            for strategy in self._strategies.get(event.fill.symbol, ()):
+                strategy.on_fill(event.fill)
+            return
+        if isinstance(event, OrderAccepted):
+            self.orders.accepted(event.order, event.venue_order_id)
+        elif isinstance(event, OrderCanceled):
+            self.orders.closed(event.client_order_id, OrderStatus.CANCELED, event.reason)
+        elif isinstance(event, OrderRejected):
+            self.orders.closed(event.order.client_order_id, OrderStatus.REJECTED, event.reason)
+        self._record(event)
+
+    def _record(self, event: Event) -> None:
+        if self.journal is not None:
+            self.journal.record_event(event)
+        self._publish(event)
+
+    def _publish(self, event: Event) -> None:
+        for listener in self._listeners:
+            listener(event)

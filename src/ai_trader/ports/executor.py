@@ -1,0 +1,51 @@
+"""Execution port: where orders go and reports come from."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
+from typing import Protocol, runtime_checkable
+
+from ai_trader.core.ids import ClientOrderId
+from ai_trader.domain.bar import Bar
+from ai_trader.domain.events import Event
+from ai_trader.domain.fills import Fill
+from ai_trader.domain.orders import Order
+
+ReportHandler = Callable[[Event], None]
+
+
+@runtime_checkable
+class Executor(Protocol):
+    """A venue. Reports (accepted, filled, canceled, rejected) go to the connected handler.
+
+    ``submit`` must be idempotent per client order id: submitting an id the venue already
+    knows never creates a second order.
+    """
+
+    @property
+    def venue(self) -> str: ...
+
+    def connect(self, handler: ReportHandler) -> None: ...
+
+    def submit(self, order: Order) -> None: ...
+
+    def cancel(self, client_order_id: ClientOrderId) -> None: ...
+
+    def query_order(self, client_order_id: ClientOrderId) -> Order | None: ...
+
+    def open_orders(self) -> Sequence[Order]: ...
+
+    def fills(self) -> Sequence[Fill]: ...
+
+    def positions(self) -> Mapping[str, Decimal]: ...
+
+
+@runtime_checkable
+class BarDrivenExecutor(Executor, Protocol):
+    """A simulated venue that matches working orders against each new bar."""
+
+    def process_bar(self, bar: Bar) -> None: ...
+
+    @property
+    def has_working_orders(self) -> bool: ...

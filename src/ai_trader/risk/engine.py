@@ -1,0 +1,180 @@
+"""The risk engine: sizes entries, enforces limits, and halts new entries on breaches.
+
+Refusals are ``OrderDenied`` events, never exceptions. Exits are never refused: a halt
+stops new risk, not the way out of it.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from ai_trader.core.ids import ClientOrderId
+from ai_trader.core.money import ONE, to_decimal
+from ai_trader.domain.enums import OrderType, Side, SignalAction
+from ai_trader.domain.events import Event, OrderDenied, TradingHalted, TradingResumed
+from ai_trader.domain.instrument import Instrument
+from ai_trader.domain.orders import Bracket, Order
+from ai_trader.domain.signals import Signal
+from ai_trader.portfolio.portfolio import Portfolio
+from ai_trader.risk.config import RiskConfig, Sizing, SizingKind
+from ai_trader.risk.limits import Halt, LossLimits
+
+TOLERANCE = Decimal("1e-9")
+
+
+class RiskEngine:
+    def __init__(
+        self,
+        config: RiskConfig,
+        sizing: Sizing,
+        portfolio: Portfolio,
+        fee_rate: float,
+        instruments: dict[str, Instrument] | None = None,
+    ) -> None:
+        self.config = config
+        self.sizing = sizing
+        self._portfolio = portfolio
+        self._fee_rate = to_decimal(fee_rate)
+        self._instruments = instruments if instruments is not None else {}
+        self._limits = LossLimits(config, float(portfolio.starting_cash))
+        self.halt: Halt | None = None
+
+    # -- halts --------------------------------------------------------------------------
+
+    def on_equity(self, ts_event: int, equity: float) -> Event | None:
+        """Feed the latest equity; returns a ``TradingHalted``/``TradingResumed`` on change."""
+        event: Event | None = None
+        halt = self.halt
+        if halt is not None and halt.until_ns is not None and ts_event >= halt.until_ns:
+            self.halt = halt = None
+            event = TradingResumed("daily loss halt expired at the start of a new UTC day", ts_event)
+        breach = self._limits.update(ts_event, equity)
+        if breach is not None and (halt is None or (halt.until_ns is not None and breach.until_ns is None)):
+            self.halt = breach
+            return TradingHalted(breach.reason, ts_event, breach.until_ns)
+        return event
+
+    def halt_entries(
+        self, reason: str, ts_event: int, until_ns: int | None = None
+    ) -> TradingHalted:
+        """Operator halt (kill switch): refuse entries until resumed or ``until_ns``."""
+        self.halt = Halt(reason, until_ns)
+        return TradingHalted(reason, ts_event, until_ns)
+
+    def resume(self, reason: str, ts_event: int) -> TradingResumed:
+        self.halt = None
+        return TradingResumed(reason, ts_event)
+
+    # -- orders -------------------------------------------------------------------------
+
+    def evaluate(self, signal: Signal, order_id: ClientOrderId) -> Order | OrderDenied | None:
+        """Turn a signal into an order, a denial, or nothing (an exit while flat)."""
+        if signal.action is SignalAction.EXIT:
+            return self._exit_order(signal, order_id)
+        side = Side.BUY if signal.action is SignalAction.ENTER_LONG else Side.SELL
+        if self.halt is not None:
+            return self._deny(signal, order_id, side, self.halt.reason)
+        return self._entry_order(signal, order_id, side)
+
+    def _exit_order(self, signal: Signal, order_id: ClientOrderId) -> Order | None:
+        position = self._portfolio.position(signal.symbol).quantity
+        if position == 0:
+            return None
+        return Order(
+            client_order_id=order_id,
+            symbol=signal.symbol,
+            side=Side.SELL if position > 0 else Side.BUY,
+            order_type=OrderType.MARKET,
+            quantity=abs(position),
+            ts_init=signal.ts_event,
+            reduce_only=True,
+            tag=signal.strategy,
+        )
+
+    def _entry_order(
+        self, signal: Signal, order_id: ClientOrderId, side: Side
+    ) -> Order | OrderDenied:
+        price = to_decimal(signal.reference_price)
+        cash = self._portfolio.cash
+        equity = self._portfolio.equity()
+        quote: Decimal | None = None
+        if self.sizing.kind is SizingKind.ALL_IN and side is Side.BUY:
+            quote, quantity = cash, cash / (price * (ONE + self._fee_rate))
+        else:
+            quantity = self._units(signal, price, equity, cash, side)
+        quantity = self._instrument(signal.symbol).floor_quantity(quantity)
+        reason = self._check_entry(signal.symbol, side, quantity, price, cash, equity)
+        if reason:
+            return self._deny(signal, order_id, side, reason)
+        bracket = None
+        if signal.stop_distance is not None or signal.take_profit_distance is not None:
+            bracket = Bracket(signal.stop_distance, signal.take_profit_distance)
+        return Order(
+            client_order_id=order_id,
+            symbol=signal.symbol,
+            side=side,
+            order_type=OrderType.MARKET,
+            quantity=quantity,
+            ts_init=signal.ts_event,
+            quote_quantity=quote,
+            bracket=bracket,
+            tag=signal.strategy,
+        )
+
+    def _units(
+        self, signal: Signal, price: Decimal, equity: Decimal, cash: Decimal, side: Side
+    ) -> Decimal:
+        sizing = self.sizing
+        if sizing.kind is SizingKind.FIXED:
+            assert sizing.value is not None
+            return sizing.value
+        if sizing.kind is SizingKind.ALL_IN:  # a short: sell what the equity covers
+            return equity / price
+        assert sizing.value is not None
+        per_unit_risk = signal.stop_distance or price
+        units = sizing.value * equity / per_unit_risk
+        if side is Side.BUY:
+            units = min(units, cash / (price * (ONE + self._fee_rate)))
+        return units
+
+    def _check_entry(
+        self,
+        symbol: str,
+        side: Side,
+        quantity: Decimal,
+        price: Decimal,
+        cash: Decimal,
+        equity: Decimal,
+    ) -> str:
+        instrument = self._instrument(symbol)
+        if quantity <= 0 or quantity < instrument.min_quantity:
+            return f"size: entry rounds to {quantity} units, below the minimum tradable size"
+        cost = quantity * price * (ONE + self._fee_rate)
+        if side is Side.BUY and cost > cash * (ONE + TOLERANCE):
+            return f"insufficient_cash: entry needs {cost:.2f}, cash is {cash:.2f}"
+        position = self._portfolio.position(symbol).quantity
+        projected = abs(position + (quantity if side is Side.BUY else -quantity))
+        limit_units = self.config.max_position_units
+        if limit_units is not None and projected > limit_units:
+            return f"max_position: {projected} units would exceed the {limit_units} unit limit"
+        limit_value = to_decimal(self.config.max_position_fraction) * equity
+        if projected * price > limit_value * (ONE + TOLERANCE):
+            return (
+                f"max_position: position value {projected * price:.2f} would exceed "
+                f"{self.config.max_position_fraction:.0%} of equity ({limit_value:.2f})"
+            )
+        return ""
+
+    def _deny(
+        self, signal: Signal, order_id: ClientOrderId, side: Side, reason: str
+    ) -> OrderDenied:
+        return OrderDenied(order_id, signal.symbol, side, reason, signal.ts_event)
+
+    def _instrument(self, symbol: str) -> Instrument:
+        instrument = self._instruments.get(symbol)
+        if instrument is None:
+            instrument = self._instruments[symbol] = Instrument(symbol)
+        return instrument
+
+
+__all__ = ["RiskEngine"]
