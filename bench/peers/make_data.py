@@ -97,9 +97,16 @@ def eurusd_bars() -> pd.DataFrame:
 def check(bars: pd.DataFrame) -> None:
     body_high = np.maximum(bars["open"], bars["close"])
     body_low = np.minimum(bars["open"], bars["close"])
-    assert (bars["high"] >= body_high).all() and (bars["low"] <= body_low).all()
-    assert (bars["low"] > 0).all() and (bars["volume"] > 0).all()
-    assert np.all(np.diff(bars["timestamp"].to_numpy()) > 0)
+    problems = {
+        "high below open/close": (bars["high"] < body_high).any(),
+        "low above open/close": (bars["low"] > body_low).any(),
+        "non-positive low": (bars["low"] <= 0).any(),
+        "non-positive volume": (bars["volume"] <= 0).any(),
+        "timestamps not increasing": (np.diff(bars["timestamp"].to_numpy()) <= 0).any(),
+    }
+    failed = [name for name, bad in problems.items() if bad]
+    if failed:
+        raise ValueError(f"bad bars: {', '.join(failed)}")
 
 
 def write(bars: pd.DataFrame, path: Path) -> None:

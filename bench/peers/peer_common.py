@@ -40,7 +40,7 @@ def load_bars(path: Path) -> pd.DataFrame:
     bars = pq.read_table(path, columns=list(COLUMNS)).to_pandas()
     if bars["timestamp"].dtype != "int64":
         raise ValueError(f"{path}: timestamp must be int64 ns, is {bars['timestamp'].dtype}")
-    return bars.astype({name: "float64" for name in COLUMNS[1:]})
+    return bars.astype(dict.fromkeys(COLUMNS[1:], "float64"))
 
 
 def datetime_index(bars: pd.DataFrame) -> pd.DatetimeIndex:

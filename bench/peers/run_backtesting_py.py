@@ -24,7 +24,8 @@ from peer_common import Result, datetime_index, load_bars, parse_args
 
 
 def sma(values: np.ndarray, period: int) -> np.ndarray:
-    return pd.Series(values).rolling(period).mean().to_numpy()
+    averages: np.ndarray = pd.Series(values).rolling(period).mean().to_numpy()
+    return averages
 
 
 class SmaCross(Strategy):  # type: ignore[misc]

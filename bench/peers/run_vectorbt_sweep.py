@@ -61,7 +61,7 @@ def sweep(
             init_cash=cash,
             direction="longonly",
             accumulate=False,
-        fillna_close=False,  # closes have no gaps; skips a (bars, columns) ffill/bfill
+            fillna_close=False,  # closes have no gaps; skips a (bars, columns) ffill/bfill
         )
         orders = portfolio.orders.values
         buys = orders["col"][orders["side"] == 0]

@@ -1,6 +1,5 @@
-"""Backtest runner (ENG-6) and its result files."""
+"""Backtest runner (ENG-6)."""
 
-from ai_trader.backtest.results import stats_document, write_results
-from ai_trader.backtest.runner import BacktestResult, run_backtest
+from ai_trader.backtest.runner import run_backtest
 
-__all__ = ["BacktestResult", "run_backtest", "stats_document", "write_results"]
+__all__ = ["run_backtest"]

@@ -162,7 +162,9 @@ def validate_columns(series: BarSeries) -> None:
         bad = np.flatnonzero(steps <= 0)
         if bad.size:
             row = int(bad[0]) + 1
-            what = "duplicate timestamp" if steps[bad[0]] == 0 else "timestamps not sorted ascending"
+            what = (
+                "duplicate timestamp" if steps[bad[0]] == 0 else "timestamps not sorted ascending"
+            )
             raise DataError(f"{what} at row {row}")
 
 

@@ -72,7 +72,9 @@ class OrderBook:
             return None
         record = self._records.get(fill.client_order_id)
         if record is None:
-            raise InvariantViolation(f"fill {fill.trade_id} for unknown order {fill.client_order_id}")
+            raise InvariantViolation(
+                f"fill {fill.trade_id} for unknown order {fill.client_order_id}"
+            )
         self._trade_keys.add(key)
         if not record.fills and record.order.is_entry:
             self.filled_entries += 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from array import array
+from collections.abc import Callable
 
 import numpy as np
 import numpy.typing as npt
@@ -17,6 +18,10 @@ class EquityCurve:
 
     def __len__(self) -> int:
         return len(self._equity)
+
+    def appenders(self) -> tuple[Callable[[int], None], Callable[[float], None]]:
+        """The two append functions, for a hot loop that records a point per bar."""
+        return self._timestamps.append, self._equity.append
 
     def record(self, ts_event: int, equity: float) -> None:
         self._timestamps.append(ts_event)

@@ -74,18 +74,14 @@ class Portfolio:
             raise InvariantViolation(f"no price seen yet for {symbol}") from None
 
     def positions_value(self) -> Decimal:
-        return sum(
-            (p.quantity * self.mark_price(p.symbol) for p in self.open_positions()), ZERO
-        )
+        return sum((p.quantity * self.mark_price(p.symbol) for p in self.open_positions()), ZERO)
 
     def equity(self) -> Decimal:
         """Cash plus open positions marked at their latest price (nothing force-closed)."""
         return self.cash + self.positions_value()
 
     def equity_float(self) -> float:
-        return self._cash_float + sum(
-            q * self._marks[s] for s, q in self._open_quantity.items()
-        )
+        return self._cash_float + sum(q * self._marks[s] for s, q in self._open_quantity.items())
 
     def realized_pnl(self) -> Decimal:
         """Realized PnL net of every fee paid (fees of open positions included)."""

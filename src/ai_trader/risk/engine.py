@@ -22,6 +22,11 @@ from ai_trader.risk.limits import Halt, LossLimits
 TOLERANCE = Decimal("1e-9")
 
 
+def escalates(current: Halt, breach: Halt) -> bool:
+    """A drawdown halt (until an operator resumes) replaces a daily one, not the reverse."""
+    return current.until_ns is not None and breach.until_ns is None
+
+
 class RiskEngine:
     def __init__(
         self,
@@ -43,13 +48,15 @@ class RiskEngine:
 
     def on_equity(self, ts_event: int, equity: float) -> Event | None:
         """Feed the latest equity; returns a ``TradingHalted``/``TradingResumed`` on change."""
-        event: Event | None = None
+        breach = self._limits.update(ts_event, equity)
         halt = self.halt
+        if breach is None and halt is None:
+            return None
+        event: Event | None = None
         if halt is not None and halt.until_ns is not None and ts_event >= halt.until_ns:
             self.halt = halt = None
-            event = TradingResumed("daily loss halt expired at the start of a new UTC day", ts_event)
-        breach = self._limits.update(ts_event, equity)
-        if breach is not None and (halt is None or (halt.until_ns is not None and breach.until_ns is None)):
+            event = TradingResumed("daily loss halt expired: a new UTC day began", ts_event)
+        if breach is not None and (halt is None or escalates(halt, breach)):
             self.halt = breach
             return TradingHalted(breach.reason, ts_event, breach.until_ns)
         return event

@@ -17,31 +17,48 @@ class Halt:
 
 
 class LossLimits:
-    """Fed the equity after every bar; says when a limit is hit and when a halt expires.
+    """Fed the equity after every bar; returns a ``Halt`` when a limit is reached.
 
-    The day's reference is the equity at the close of the previous UTC day's last bar
-    (the starting cash on the first day).
+    The day's reference is the equity after the previous UTC day's last bar (the
+    starting equity on the first day). Drawdown is measured from the running peak.
     """
 
-    __slots__ = ("_day", "_day_start", "_last", "_max_daily_loss", "_max_drawdown", "peak")
+    __slots__ = (
+        "_day",
+        "_day_floor",
+        "_day_start",
+        "_drawdown_floor",
+        "_last",
+        "_max_daily_loss",
+        "_max_drawdown",
+        "peak",
+    )
 
     def __init__(self, config: RiskConfig, starting_equity: float) -> None:
         self._max_daily_loss = config.max_daily_loss
         self._max_drawdown = config.max_drawdown
         self._day = -1
-        self._day_start = starting_equity
         self._last = starting_equity
         self.peak = starting_equity
+        self._set_day_start(starting_equity)
+        self._drawdown_floor = starting_equity * (1.0 - self._max_drawdown)
+
+    def _set_day_start(self, equity: float) -> None:
+        self._day_start = equity
+        self._day_floor = equity * (1.0 - self._max_daily_loss)
 
     def update(self, ts_event: int, equity: float) -> Halt | None:
         day = ts_event // DAY_NS
         if day != self._day:
             if self._day != -1:
-                self._day_start = self._last
+                self._set_day_start(self._last)
             self._day = day
         self._last = equity
         if equity > self.peak:
             self.peak = equity
+            self._drawdown_floor = equity * (1.0 - self._max_drawdown)
+        # cheap pre-check on precomputed floors; the exact ratio decides below
+        if equity > self._drawdown_floor and equity > self._day_floor:
             return None
         drawdown = 1.0 - equity / self.peak
         if drawdown >= self._max_drawdown:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from ai_trader.core.errors import ConfigurationError
 
 from ai_trader.risk.config import RiskConfig, Sizing
 from ai_trader.strategies.registry import build_params
@@ -36,3 +39,20 @@ class SessionSpec(BaseModel):
     def validate_strategy(self) -> None:
         """Raise ``ConfigurationError`` for an unknown strategy or a bad parameter."""
         build_params(self.strategy, self.params)
+
+
+def build_spec(**values: Any) -> SessionSpec:
+    """``SessionSpec(**values)`` with failures as one ``ConfigurationError`` line."""
+    try:
+        return SessionSpec(**values)
+    except ValidationError as exc:
+        raise ConfigurationError(describe_validation_error(exc)) from None
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    """First problem of a pydantic error as "name: what is wrong (got value)"."""
+    error = exc.errors()[0]
+    name = ".".join(str(part) for part in error["loc"]) or "value"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    message = message[:1].lower() + message[1:]
+    return f"{name}: {message} (got {error.get('input')!r})"

@@ -54,10 +54,17 @@ class Strategy(ABC, Generic[ParamsT]):
     def on_bar(self, bar: Bar) -> None:
         """Called once per bar of ``symbol``, after the venue matched orders on it."""
 
-    def on_fill(self, fill: Fill) -> None:  # noqa: B027 - optional hook, empty by default
+    def on_fill(self, fill: Fill) -> None:
         """Called for every fill of this strategy's orders."""
 
-    def signal(self, bar: Bar, action: SignalAction, reason: str, **bracket: Decimal) -> None:
+    def signal(
+        self,
+        bar: Bar,
+        action: SignalAction,
+        reason: str,
+        stop_distance: Decimal | None = None,
+        take_profit_distance: Decimal | None = None,
+    ) -> None:
         """Emit ``action`` for this strategy's symbol, priced at the bar's close."""
         self.context.emit(
             Signal(
@@ -67,6 +74,7 @@ class Strategy(ABC, Generic[ParamsT]):
                 reference_price=bar.close,
                 strategy=self.name,
                 reason=reason,
-                **bracket,
+                stop_distance=stop_distance,
+                take_profit_distance=take_profit_distance,
             )
         )

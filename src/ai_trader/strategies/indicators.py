@@ -11,21 +11,24 @@ from collections import deque
 
 
 class SimpleMovingAverage:
-    """Mean of the last ``period`` values, kept as a running sum (add new, then drop old)."""
+    """Mean of the last ``period`` values, kept as a running sum: ``(sum + new) - oldest``."""
 
     __slots__ = ("_sum", "_window", "period", "value")
 
     def __init__(self, period: int) -> None:
         self.period = period
-        self._window: deque[float] = deque()
+        self._window: deque[float] = deque(maxlen=period)
         self._sum = 0.0
         self.value: float | None = None
 
     def update(self, x: float) -> float | None:
         window = self._window
+        if self.value is not None:  # warm: the deque drops the oldest value on append
+            total = self._sum = (self._sum + x) - window[0]
+            window.append(x)
+            value = self.value = total / self.period
+            return value
         self._sum += x
-        if len(window) == self.period:
-            self._sum -= window.popleft()
         window.append(x)
         if len(window) == self.period:
             self.value = self._sum / self.period

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
+from typing import Any
 
 from ai_trader.core.errors import ConfigurationError
 from ai_trader.strategies.base import Strategy
@@ -12,12 +13,11 @@ from ai_trader.strategies.params import StrategyParams, parse_params
 from ai_trader.strategies.rsi_reversion import RsiReversion
 from ai_trader.strategies.sma_cross import SmaCross
 
-STRATEGIES: Mapping[str, type[Strategy[StrategyParams]]] = {
-    cls.name: cls for cls in (SmaCross, RsiReversion, Breakout)  # type: ignore[type-abstract]
-}
+_BUILT_IN: tuple[type[Strategy[Any]], ...] = (SmaCross, RsiReversion, Breakout)
+STRATEGIES: Mapping[str, type[Strategy[Any]]] = {cls.name: cls for cls in _BUILT_IN}
 
 
-def strategy_class(name: str) -> type[Strategy[StrategyParams]]:
+def strategy_class(name: str) -> type[Strategy[Any]]:
     try:
         return STRATEGIES[name]
     except KeyError:

@@ -108,6 +108,8 @@ class SimulatedVenue:
     def process_bar(self, bar: Bar) -> None:
         """Match the working orders of ``bar.symbol`` against it, oldest first."""
         self._last_bar[bar.symbol] = bar
+        if not self._working_count:
+            return
         book = self._books.get(bar.symbol)
         if not book:
             return

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ai_trader.backtest.runner import BacktestResult
+from ai_trader.runtime.result import RunResult
 from ai_trader.core.clock import ns_to_datetime
 
 STATS_FILE = "stats.json"
@@ -26,7 +26,9 @@ FILLS_FILE = "fills.csv"
 EQUITY_FILE = "equity.csv"
 
 
-def stats_document(result: BacktestResult, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def stats_document(
+    result: RunResult, extra: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     spec = result.session.spec
     document: dict[str, Any] = {
         "run_id": result.run_id,
@@ -44,7 +46,7 @@ def stats_document(result: BacktestResult, extra: Mapping[str, Any] | None = Non
 
 
 def write_results(
-    result: BacktestResult, directory: Path, extra: Mapping[str, Any] | None = None
+    result: RunResult, directory: Path, extra: Mapping[str, Any] | None = None
 ) -> dict[str, Path]:
     directory.mkdir(parents=True, exist_ok=True)
     paths = {
@@ -61,7 +63,7 @@ def write_results(
     return paths
 
 
-def trades_frame(result: BacktestResult) -> pd.DataFrame:
+def trades_frame(result: RunResult) -> pd.DataFrame:
     rows = [
         {
             "symbol": t.symbol,
@@ -81,7 +83,7 @@ def trades_frame(result: BacktestResult) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(_TRADE_COLUMNS))
 
 
-def fills_frame(result: BacktestResult) -> pd.DataFrame:
+def fills_frame(result: RunResult) -> pd.DataFrame:
     rows = [
         {
             "time": ns_to_datetime(f.ts_event).isoformat(),
@@ -101,7 +103,7 @@ def fills_frame(result: BacktestResult) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(_FILL_COLUMNS))
 
 
-def equity_frame(result: BacktestResult) -> pd.DataFrame:
+def equity_frame(result: RunResult) -> pd.DataFrame:
     curve = result.session.engine.portfolio.equity_curve
     values = curve.values
     start = float(result.session.spec.cash)
@@ -116,7 +118,7 @@ def equity_frame(result: BacktestResult) -> pd.DataFrame:
     return frame
 
 
-def _strategy_params(result: BacktestResult) -> dict[str, Any]:
+def _strategy_params(result: RunResult) -> dict[str, Any]:
     strategies = result.session.engine.strategies
     return strategies[0].params.model_dump() if strategies else dict(result.session.spec.params)
 

@@ -1,0 +1,1 @@
+"""The ``ai-trader`` command line (Typer)."""

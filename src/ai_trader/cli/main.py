@@ -1,0 +1,72 @@
+"""Entry point: ``ai-trader <command>``. Every failure the user can cause ends in one line
+on stderr and a non-zero exit code, never a traceback."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from ai_trader import __version__
+from ai_trader.cli import backtest_command, paper_command, strategies_command
+from ai_trader.core.errors import AiTraderError
+
+EXIT_USAGE = 2
+EXIT_FAILURE = 1
+
+
+def build_app() -> typer.Typer:
+    app = typer.Typer(
+        name="ai-trader",
+        help="AI trading system with operations built in.",
+        add_completion=False,
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+    )
+    app.command("backtest")(backtest_command.backtest)
+    app.command("paper")(paper_command.paper)
+    app.command("strategies")(strategies_command.strategies)
+
+    @app.command("version")
+    def version() -> None:
+        """Print the version."""
+        typer.echo(__version__)
+
+    return app
+
+
+def main(argv: list[str] | None = None) -> int:
+    app = build_app()
+    try:
+        result = app(args=argv, prog_name="ai-trader", standalone_mode=False)
+    except typer.Abort:
+        return _fail("aborted", EXIT_FAILURE)
+    except typer.Exit as exc:
+        return int(exc.exit_code)
+    except typer.TyperException as exc:  # usage errors: unknown option, bad value, ...
+        return _usage_error(exc)
+    except AiTraderError as exc:
+        return _fail(str(exc), EXIT_FAILURE)
+    except OSError as exc:
+        return _fail(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), EXIT_FAILURE)
+    return result if isinstance(result, int) else 0
+
+
+def _usage_error(exc: typer.TyperException) -> int:
+    if type(exc).__name__ == "NoArgsIsHelpError":
+        return 0  # help was printed
+    message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+    ctx = getattr(exc, "ctx", None)
+    command = getattr(ctx, "command_path", "ai-trader")
+    return _fail(f"{message} (see '{command} --help')", int(getattr(exc, "exit_code", EXIT_USAGE)))
+
+
+def _fail(message: str, code: int) -> int:
+    first_line = " ".join(message.split())
+    print(f"error: {first_line}", file=sys.stderr)
+    return code
+
+
+def run() -> None:
+    sys.exit(main())

@@ -1,0 +1,116 @@
+"""``ai-trader paper``: paper trading on the live-paced synthetic market until Ctrl-C."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from decimal import Decimal
+from pathlib import Path
+from types import FrameType
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.logging import RichHandler
+
+from ai_trader.cli.options import parse_pairs
+from ai_trader.cli.render import print_run
+from ai_trader.core.clock import ns_to_datetime
+from ai_trader.core.errors import ConfigurationError
+from ai_trader.core.ids import new_run_id
+from ai_trader.domain.events import Event, OrderDenied, OrderFilled, TradingHalted
+from ai_trader.live.paper import PaperConfig, run_paper
+from ai_trader.runtime.results import stats_document, write_results
+from ai_trader.runtime.spec import build_spec, describe_validation_error
+
+logger = logging.getLogger("ai_trader.paper")
+
+
+def paper(
+    strategy: Annotated[str, typer.Option(help="sma_cross, rsi_reversion or breakout")] = (
+        "sma_cross"
+    ),
+    param: Annotated[
+        list[str] | None, typer.Option(help="strategy parameter NAME=VALUE, repeatable")
+    ] = None,
+    cash: Annotated[float, typer.Option(help="starting cash")] = 100_000.0,
+    commission: Annotated[float, typer.Option(help="fee, fraction of notional per side")] = 0.001,
+    slippage_bps: Annotated[float, typer.Option(help="adverse slippage on taker fills, bps")] = 1.0,
+    sizing: Annotated[str, typer.Option(help="all_in | fixed:N | risk:F")] = "risk:0.01",
+    bar_seconds: Annotated[float, typer.Option(help="wall-clock seconds per bar")] = 1.0,
+    warmup_bars: Annotated[int, typer.Option(help="history bars to warm indicators")] = 500,
+    max_bars: Annotated[int | None, typer.Option(help="stop after this many bars")] = None,
+    seed: Annotated[int, typer.Option(help="seed of the synthetic market")] = 0,
+    output: Annotated[
+        Path | None, typer.Option(help="result directory (default results/runs/<run_id>)")
+    ] = None,
+) -> None:
+    """Paper-trade a strategy on the synthetic market, live-paced, until Ctrl-C."""
+    spec = build_spec(
+        strategy=strategy,
+        params=parse_pairs(param, "--param"),
+        cash=Decimal(repr(cash)),
+        commission=commission,
+        slippage_bps=slippage_bps,
+        sizing=sizing,
+    )
+    spec.validate_strategy()
+    try:
+        config = PaperConfig(
+            bar_seconds=bar_seconds, warmup_bars=warmup_bars, max_bars=max_bars, seed=seed
+        )
+    except ValidationError as exc:
+        raise ConfigurationError(describe_validation_error(exc)) from None
+    console = Console()
+    _configure_logging(console)
+    stop = threading.Event()
+    _stop_on_signals(stop)
+    run_id = new_run_id()
+    logger.info(
+        "paper trading %s on %s, one bar every %gs, run %s — Ctrl-C to stop",
+        strategy,
+        config.symbol,
+        bar_seconds,
+        run_id,
+    )
+    result = run_paper(spec, config, run_id=run_id, stop_event=stop, listeners=(_log_event,))
+    logger.info("stopped after %d bars; writing results", result.stats.bars)
+    directory = output or Path("results") / "runs" / run_id
+    extra = {"mode": "paper", "symbol": config.symbol, "seed": seed}
+    files = write_results(result, directory, extra)
+    print_run(console, f"paper {strategy} — run {run_id}", stats_document(result, extra), files)
+
+
+def _log_event(event: Event) -> None:
+    if isinstance(event, OrderFilled):
+        fill = event.fill
+        logger.info(
+            "fill %s %s %s @ %s fee %s (%s) at %s",
+            fill.side.value,
+            fill.quantity,
+            fill.symbol,
+            fill.price,
+            fill.fee.quantize(Decimal("0.0001")),
+            fill.client_order_id,
+            ns_to_datetime(fill.ts_event).strftime("%H:%M:%S"),
+        )
+    elif isinstance(event, OrderDenied):
+        logger.warning("order denied: %s", event.reason)
+    elif isinstance(event, TradingHalted):
+        logger.warning("trading halted: %s", event.reason)
+
+
+def _configure_logging(console: Console) -> None:
+    handler = RichHandler(console=console, show_path=False, markup=False)
+    logging.basicConfig(level=logging.INFO, format="%(message)s", handlers=[handler], force=True)
+
+
+def _stop_on_signals(stop: threading.Event) -> None:
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        logger.info("%s received: finishing the current bar", signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
