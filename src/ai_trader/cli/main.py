@@ -54,10 +54,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _usage_error(exc: typer.TyperException) -> int:
-    if type(exc).__name__ == "NoArgsIsHelpError":
-        return 0  # help was printed
-    message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
     ctx = getattr(exc, "ctx", None)
+    if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:
+        typer.echo(ctx.get_help())
+        return 0
+    message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
     command = getattr(ctx, "command_path", "ai-trader")
     return _fail(f"{message} (see '{command} --help')", int(getattr(exc, "exit_code", EXIT_USAGE)))
 

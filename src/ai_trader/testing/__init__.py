@@ -24,6 +24,7 @@ from ai_trader.testing.fakes import (
 )
 from ai_trader.testing.orders import limit_order, make_fill, market_order, stop_order
 from ai_trader.testing.strategies import RaisingStrategy, ScriptedStrategy
+from ai_trader.testing.venue import VenueHarness, make_venue
 
 __all__ = [
     "BASE_TS",
@@ -37,6 +38,7 @@ __all__ = [
     "RecordingExecutor",
     "RecordingJournal",
     "ScriptedStrategy",
+    "VenueHarness",
     "bar_ts",
     "bars_from_closes",
     "build_engine",
@@ -44,6 +46,7 @@ __all__ = [
     "make_bar",
     "make_fill",
     "make_series",
+    "make_venue",
     "market_order",
     "series_from_bars",
     "stop_order",
