@@ -59,7 +59,9 @@ def test_backtest_twice_with_the_same_seed_gives_the_same_trades(
             "--output", str(tmp_path / name),
         )  # fmt: skip
         assert result.returncode == 0, result.stderr
-    assert (tmp_path / "a" / "trades.csv").read_text() == (tmp_path / "b" / "trades.csv").read_text()
+    assert (tmp_path / "a" / "trades.csv").read_text() == (
+        tmp_path / "b" / "trades.csv"
+    ).read_text()
 
 
 def test_backtest_on_a_csv_file_with_default_output_directory(

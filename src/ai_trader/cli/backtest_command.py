@@ -88,4 +88,3 @@ def _progress(console: Console) -> Progress:
         console=console,
         transient=True,
     )
-

@@ -38,7 +38,9 @@ def stats_table(title: str, stats: Mapping[str, Any]) -> Table:
     return table
 
 
-def print_run(console: Console, title: str, stats: Mapping[str, Any], files: Mapping[str, Path]) -> None:
+def print_run(
+    console: Console, title: str, stats: Mapping[str, Any], files: Mapping[str, Path]
+) -> None:
     console.print(stats_table(title, stats))
     for name, path in files.items():
         console.print(f"{name:>7}: {path}")

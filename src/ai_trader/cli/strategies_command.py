@@ -16,6 +16,11 @@ def strategies() -> None:
         table.add_column(column)
     for name, cls in STRATEGIES.items():
         for index, spec in enumerate(describe_parameters(cls.params_type)):
-            table.add_row(name if index == 0 else "", spec.name, str(spec.default), spec.allowed,
-                          spec.description)
+            table.add_row(
+                name if index == 0 else "",
+                spec.name,
+                str(spec.default),
+                spec.allowed,
+                spec.description,
+            )
     Console().print(table)

@@ -108,7 +108,8 @@ class TradingEngine:
         match_bar = executor.process_bar if isinstance(executor, BarDrivenExecutor) else None
         mark = self.portfolio.mark
         record_time, record_equity = self.portfolio.equity_curve.appenders()
-        on_equity = self.risk.on_equity
+        risk = self.risk
+        check_limits = risk.check_limits
         strategies = self._strategies
         bar_listeners = self._bar_listeners
         count = self.bars_processed
@@ -121,9 +122,11 @@ class TradingEngine:
             equity = mark(bar.symbol, bar.close)
             record_time(ts)
             record_equity(equity)
-            change = on_equity(ts, equity)
-            if change is not None:
-                self._record(change)
+            breach = check_limits(ts, equity)
+            if breach is not None or risk.halt is not None:
+                change = risk.on_limit_check(ts, breach)
+                if change is not None:
+                    self._record(change)
             for strategy in strategies.get(bar.symbol, ()):
                 try:
                     strategy.on_bar(bar)

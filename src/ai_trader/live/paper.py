@@ -68,4 +68,3 @@ def _history(stream: SyntheticBarStream, clock: LiveClock, config: PaperConfig) 
     now = clock.timestamp_ns()
     for index in range(config.warmup_bars, 0, -1):
         yield stream.next_bar(now - index * bar_ns)
-

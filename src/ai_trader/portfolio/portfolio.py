@@ -52,6 +52,8 @@ class Portfolio:
         """Record the latest price of ``symbol`` and return the equity as a float."""
         self._marks[symbol] = price
         equity = self._cash_float
+        if not self._open_quantity:
+            return equity
         for held, quantity in self._open_quantity.items():
             equity += quantity * self._marks[held]
         return equity

@@ -6,6 +6,7 @@ stops new risk, not the way out of it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 from ai_trader.core.ids import ClientOrderId
@@ -46,9 +47,17 @@ class RiskEngine:
 
     # -- halts --------------------------------------------------------------------------
 
+    @property
+    def check_limits(self) -> Callable[[int, float], Halt | None]:
+        """The per-bar limit check; when it returns a breach, or while halted, the engine
+        calls ``on_limit_check`` with the result."""
+        return self._limits.update
+
     def on_equity(self, ts_event: int, equity: float) -> Event | None:
         """Feed the latest equity; returns a ``TradingHalted``/``TradingResumed`` on change."""
-        breach = self._limits.update(ts_event, equity)
+        return self.on_limit_check(ts_event, self._limits.update(ts_event, equity))
+
+    def on_limit_check(self, ts_event: int, breach: Halt | None) -> Event | None:
         halt = self.halt
         if breach is None and halt is None:
             return None

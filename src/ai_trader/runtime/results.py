@@ -26,9 +26,7 @@ FILLS_FILE = "fills.csv"
 EQUITY_FILE = "equity.csv"
 
 
-def stats_document(
-    result: RunResult, extra: Mapping[str, Any] | None = None
-) -> dict[str, Any]:
+def stats_document(result: RunResult, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
     spec = result.session.spec
     document: dict[str, Any] = {
         "run_id": result.run_id,
