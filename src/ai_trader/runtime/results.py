@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ai_trader.runtime.result import RunResult
 from ai_trader.core.clock import ns_to_datetime
+from ai_trader.runtime.result import RunResult
 
 STATS_FILE = "stats.json"
 TRADES_FILE = "trades.csv"

@@ -8,7 +8,6 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ai_trader.core.errors import ConfigurationError
-
 from ai_trader.risk.config import RiskConfig, Sizing
 from ai_trader.strategies.registry import build_params
 
