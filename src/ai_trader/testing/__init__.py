@@ -22,7 +22,13 @@ from ai_trader.testing.fakes import (
     RecordingExecutor,
     RecordingJournal,
 )
-from ai_trader.testing.orders import limit_order, make_fill, market_order, stop_order
+from ai_trader.testing.orders import (
+    limit_order,
+    make_fill,
+    make_signal,
+    market_order,
+    stop_order,
+)
 from ai_trader.testing.strategies import RaisingStrategy, ScriptedStrategy
 from ai_trader.testing.venue import VenueHarness, make_venue
 
@@ -46,6 +52,7 @@ __all__ = [
     "make_bar",
     "make_fill",
     "make_series",
+    "make_signal",
     "make_venue",
     "market_order",
     "series_from_bars",

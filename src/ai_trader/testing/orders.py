@@ -6,9 +6,10 @@ from decimal import Decimal
 
 from ai_trader.core.ids import ClientOrderId, TradeId, VenueOrderId
 from ai_trader.core.money import to_decimal
-from ai_trader.domain.enums import LiquiditySide, OrderType, Side
+from ai_trader.domain.enums import LiquiditySide, OrderType, Side, SignalAction
 from ai_trader.domain.fills import Fill
 from ai_trader.domain.orders import Bracket, Order
+from ai_trader.domain.signals import Signal
 from ai_trader.testing.bars import BASE_TS, DEFAULT_SYMBOL
 
 Amount = Decimal | int | float | str
@@ -107,4 +108,28 @@ def make_fill(
         fee=to_decimal(fee),
         liquidity=liquidity,
         ts_event=ts_event,
+    )
+
+
+def make_signal(
+    action: SignalAction,
+    price: float = 100.0,
+    *,
+    symbol: str = DEFAULT_SYMBOL,
+    ts_event: int = BASE_TS,
+    strategy: str = "test",
+    stop_distance: Amount | None = None,
+    take_profit_distance: Amount | None = None,
+) -> Signal:
+    """A strategy's signal at reference price ``price`` (the bar's close)."""
+    return Signal(
+        symbol=symbol,
+        action=action,
+        ts_event=ts_event,
+        reference_price=price,
+        strategy=strategy,
+        stop_distance=None if stop_distance is None else to_decimal(stop_distance),
+        take_profit_distance=(
+            None if take_profit_distance is None else to_decimal(take_profit_distance)
+        ),
     )

@@ -104,7 +104,7 @@ def test_datetime_to_ns_converts_other_timezones_to_utc() -> None:
 
 def test_datetime_to_ns_refuses_a_naive_datetime() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
-        datetime_to_ns(datetime(2024, 1, 1))  # noqa: DTZ001 - naive on purpose
+        datetime_to_ns(datetime(2024, 1, 1))
 
 
 def test_ns_to_datetime_truncates_below_a_microsecond() -> None:
@@ -117,8 +117,8 @@ def test_ns_to_datetime_before_the_epoch() -> None:
 
 @given(
     st.datetimes(
-        min_value=datetime(1971, 1, 1),  # noqa: DTZ001 - hypothesis bounds are naive
-        max_value=datetime(2200, 1, 1),  # noqa: DTZ001
+        min_value=datetime(1971, 1, 1),
+        max_value=datetime(2200, 1, 1),
         timezones=st.just(UTC),
     )
 )

@@ -17,7 +17,13 @@ from ai_trader.core.errors import (
 
 @pytest.mark.parametrize(
     "error",
-    [ConfigurationError, TransientVenueError, VenueRejectedError, StrategyError, InvariantViolation],
+    [
+        ConfigurationError,
+        TransientVenueError,
+        VenueRejectedError,
+        StrategyError,
+        InvariantViolation,
+    ],
 )
 def test_every_error_group_derives_from_the_one_root(error: type[Exception]) -> None:
     assert issubclass(error, AiTraderError)

@@ -30,7 +30,7 @@ def test_to_decimal_of_a_float_is_its_shortest_repr(value: float, expected: str)
 
 def test_to_decimal_of_a_float_is_not_the_binary_fraction() -> None:
     assert to_decimal(0.1) == Decimal("0.1")
-    assert to_decimal(0.1) != Decimal(0.1)
+    assert to_decimal(0.1) != Decimal.from_float(0.1)
 
 
 @given(st.floats(allow_nan=False, allow_infinity=False))

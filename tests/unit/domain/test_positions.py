@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ai_trader.domain.enums import Side
 from ai_trader.domain.positions import Position
@@ -113,3 +115,31 @@ def test_apply_returns_a_new_position_and_leaves_the_old_one_alone() -> None:
 
     assert before == Position("X", D(1), D(10))
     assert after is not before
+
+
+fills = st.lists(
+    st.tuples(
+        st.sampled_from([Side.BUY, Side.SELL]),
+        st.decimals("0.01", "50", places=2),
+        st.decimals("1", "500", places=2),
+    ),
+    min_size=1,
+    max_size=30,
+)
+
+
+@given(fills, st.decimals("1", "500", places=2))
+def test_realized_plus_unrealized_equals_the_cash_flows_plus_the_marked_position(
+    trades: list[tuple[Side, Decimal, Decimal]], mark: Decimal
+) -> None:
+    position = Position("X")
+    cash_flow = D(0)
+    for side, quantity, price in trades:
+        fill = make_fill(side, quantity, price, symbol="X")
+        position = position.apply(fill)
+        cash_flow -= fill.signed_quantity * fill.price
+
+    total_pnl = position.realized_pnl + position.unrealized_pnl(mark)
+
+    assert abs(total_pnl - (cash_flow + position.quantity * mark)) <= D("1e-12")
+    assert position.quantity == sum((q if s is Side.BUY else -q for s, q, _ in trades), D(0))

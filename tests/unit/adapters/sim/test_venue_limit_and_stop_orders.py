@@ -125,9 +125,7 @@ def test_stop_sell_does_not_fill_while_the_low_stays_above() -> None:
         (make_bar(107.0, 108.0, 106.0, 107.5), D(107)),  # opens above it: fills at the open
     ],
 )
-def test_stop_buy_fills_at_the_stop_or_at_the_open_on_a_gap_up(
-    bar: Bar, expected: Decimal
-) -> None:
+def test_stop_buy_fills_at_the_stop_or_at_the_open_on_a_gap_up(bar: Bar, expected: Decimal) -> None:
     sim = make_venue()
     sim.submit(stop_order(Side.BUY, 1, 105))
 

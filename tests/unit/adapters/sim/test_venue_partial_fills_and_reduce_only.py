@@ -104,13 +104,6 @@ def test_paper_mode_fill_respects_the_volume_share_of_the_last_bar() -> None:
     assert sum(f.quantity for f in sim.fills()) <= D(1)
 
 
-def long_position(sim_fee: float = 0.0, quantity: int = 2) -> object:
-    sim = make_venue(fee=sim_fee)
-    sim.submit(market_order(Side.BUY, quantity, client_order_id="entry"))
-    sim.process(make_bar(100.0, index=0))
-    return sim
-
-
 def test_reduce_only_sell_larger_than_the_position_is_clamped_to_it() -> None:
     sim = make_venue()
     sim.submit(market_order(Side.BUY, 2, client_order_id="entry"))
