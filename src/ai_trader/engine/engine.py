@@ -18,7 +18,7 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 
 from ai_trader.core.clock import Clock, TestClock
-from ai_trader.core.errors import AiTraderError
+from ai_trader.core.errors import InvariantViolation
 from ai_trader.core.ids import ClientOrderIdGenerator
 from ai_trader.domain.bar import Bar
 from ai_trader.domain.commands import CancelOrder, Command, SubmitOrder
@@ -130,7 +130,7 @@ class TradingEngine:
             for strategy in strategies.get(bar.symbol, ()):
                 try:
                     strategy.on_bar(bar)
-                except AiTraderError:
+                except InvariantViolation:
                     raise
                 except Exception:
                     self._detach(strategy, bar)
@@ -178,7 +178,7 @@ class TradingEngine:
         if self._listeners:
             self._publish(SignalGenerated(signal))
         if signal.action is SignalAction.EXIT:
-            self._cancel_exits(signal.symbol)
+            self._cancel_open_orders(signal.symbol)
         decision = self.risk.evaluate(signal, self._order_ids.next_id())
         if decision is None:
             return
@@ -187,9 +187,11 @@ class TradingEngine:
             return
         self.execute(SubmitOrder(decision))
 
-    def _cancel_exits(self, symbol: str) -> None:
+    def _cancel_open_orders(self, symbol: str) -> None:
+        """Before going flat: cancel what could still add to or close the position (the
+        rest of a partly filled entry, bracket exits), so the exit order is the last word."""
         for record in self.orders.open_records():
-            if record.order.symbol == symbol and record.order.reduce_only:
+            if record.order.symbol == symbol:
                 self.execute(CancelOrder(record.order.client_order_id, symbol, "strategy exit"))
 
     # -- commands and events ------------------------------------------------------------
@@ -214,8 +216,10 @@ class TradingEngine:
                 return
             self.portfolio.apply_fill(event.fill)
             self._record(event)
+            tag = record.order.tag
             for strategy in self._strategies.get(event.fill.symbol, ()):
-                strategy.on_fill(event.fill)
+                if strategy.name == tag:
+                    strategy.on_fill(event.fill)
             return
         if isinstance(event, OrderAccepted):
             self.orders.accepted(event.order, event.venue_order_id)

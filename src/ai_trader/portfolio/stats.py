@@ -110,7 +110,11 @@ def _periods_per_year(timestamps: npt.NDArray[np.int64]) -> float | None:
 def _cagr(start: float, final: float, timestamps: npt.NDArray[np.int64]) -> float | None:
     if timestamps.size < 2 or final <= 0:
         return None
-    years = float(timestamps[-1] - timestamps[0]) / NANOS_PER_SECOND / SECONDS_PER_YEAR
+    # the first return is measured against the starting cash, one bar before the first
+    # bar closed: the run spans one more interval than first-to-last timestamp
+    interval = float(np.median(np.diff(timestamps)))
+    span = float(timestamps[-1] - timestamps[0]) + interval
+    years = span / NANOS_PER_SECOND / SECONDS_PER_YEAR
     if years <= 0:
         return None
     try:

@@ -6,7 +6,7 @@ stops new risk, not the way out of it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 
 from ai_trader.core.ids import ClientOrderId
@@ -35,13 +35,13 @@ class RiskEngine:
         sizing: Sizing,
         portfolio: Portfolio,
         fee_rate: float,
-        instruments: dict[str, Instrument] | None = None,
+        instruments: Mapping[str, Instrument] | None = None,
     ) -> None:
         self.config = config
         self.sizing = sizing
         self._portfolio = portfolio
         self._fee_rate = to_decimal(fee_rate)
-        self._instruments = instruments if instruments is not None else {}
+        self._instruments = dict(instruments or {})
         self._limits = LossLimits(config, float(portfolio.starting_cash))
         self.halt: Halt | None = None
 
@@ -63,8 +63,8 @@ class RiskEngine:
             return None
         event: Event | None = None
         if halt is not None and halt.until_ns is not None and ts_event >= halt.until_ns:
+            event = TradingResumed(f"halt expired ({halt.reason.split(':')[0]})", ts_event)
             self.halt = halt = None
-            event = TradingResumed("daily loss halt expired: a new UTC day began", ts_event)
         if breach is not None and (halt is None or escalates(halt, breach)):
             self.halt = breach
             return TradingHalted(breach.reason, ts_event, breach.until_ns)
@@ -78,7 +78,9 @@ class RiskEngine:
         return TradingHalted(reason, ts_event, until_ns)
 
     def resume(self, reason: str, ts_event: int) -> TradingResumed:
+        """Operator resume: entries allowed again, drawdown measured from here."""
         self.halt = None
+        self._limits.rebase()
         return TradingResumed(reason, ts_event)
 
     # -- orders -------------------------------------------------------------------------

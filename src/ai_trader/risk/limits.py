@@ -8,6 +8,9 @@ from ai_trader.core.clock import ns_to_datetime
 from ai_trader.risk.config import RiskConfig
 
 DAY_NS = 86_400 * 1_000_000_000
+# A loss "reaches" a limit within this much: 10 000 → 9 000 is a 10 % loss even though
+# 1 - 9000/10000 is 0.09999999999999998 in binary floating point.
+LIMIT_TOLERANCE = 1e-12
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,8 +38,8 @@ class LossLimits:
     )
 
     def __init__(self, config: RiskConfig, starting_equity: float) -> None:
-        self._max_daily_loss = config.max_daily_loss
-        self._max_drawdown = config.max_drawdown
+        self._max_daily_loss = config.max_daily_loss - LIMIT_TOLERANCE
+        self._max_drawdown = config.max_drawdown - LIMIT_TOLERANCE
         self._day = -1
         self._last = starting_equity
         self.peak = starting_equity
@@ -46,6 +49,12 @@ class LossLimits:
     def _set_day_start(self, equity: float) -> None:
         self._day_start = equity
         self._day_floor = equity * (1.0 - self._max_daily_loss)
+
+    def rebase(self) -> None:
+        """After an operator resumes: measure drawdown from the current equity, or the very
+        next bar would halt again against the old peak."""
+        self.peak = self._last
+        self._drawdown_floor = self._last * (1.0 - self._max_drawdown)
 
     def update(self, ts_event: int, equity: float) -> Halt | None:
         day = ts_event // DAY_NS
@@ -64,7 +73,8 @@ class LossLimits:
         if drawdown >= self._max_drawdown:
             return Halt(
                 f"max_drawdown: drawdown {drawdown:.2%} reached the "
-                f"{self._max_drawdown:.2%} limit; entries halted until an operator resumes",
+                f"{self._max_drawdown + LIMIT_TOLERANCE:.2%} limit; "
+                "entries halted until an operator resumes",
                 None,
             )
         daily_loss = 1.0 - equity / self._day_start
@@ -72,7 +82,7 @@ class LossLimits:
             until = (day + 1) * DAY_NS
             return Halt(
                 f"max_daily_loss: loss today {daily_loss:.2%} reached the "
-                f"{self._max_daily_loss:.2%} limit; entries halted until "
+                f"{self._max_daily_loss + LIMIT_TOLERANCE:.2%} limit; entries halted until "
                 f"{ns_to_datetime(until):%Y-%m-%dT%H:%MZ}",
                 until,
             )

@@ -144,12 +144,6 @@ def test_strategy_that_raises_is_detached_and_the_run_continues(
     assert "strategy raising failed" in caplog.text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: TradingEngine.run re-raises every AiTraderError from on_bar, including "
-    "StrategyError, which core/errors.py documents as 'the engine isolates it instead of "
-    "stopping everything'",
-)
 def test_strategy_raising_strategy_error_is_isolated_too() -> None:
     failing = RaisingStrategy(StrategyError("model unavailable"), fail_at=1)
     harness = build_engine(bars(), strategies=[failing, ScriptedStrategy({})])
@@ -228,12 +222,6 @@ def test_stop_finishes_the_current_bar_and_returns() -> None:
     assert harness.engine.bars_processed == 3
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: an EXIT cancels only reduce-only orders; the unfilled rest of a partially "
-    "filled entry keeps working (and fills before the exit on the next bar), so the "
-    "strategy is left long after asking to be flat",
-)
 def test_exit_after_a_partially_filled_entry_ends_flat() -> None:
     data = bars(volume=10.0)  # max_volume_share 0.1 → 1 unit per bar
     strategy = ScriptedStrategy({0: LONG, 1: EXIT})
@@ -244,12 +232,6 @@ def test_exit_after_a_partially_filled_entry_ends_flat() -> None:
     assert harness.portfolio.position("TEST/USD").quantity == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: SimulatedVenue without an instrument map rejects every symbol after the "
-    "first one traded (see test_without_an_instrument_map_every_symbol_is_accepted), so "
-    "a multi-symbol backtest trades only one symbol",
-)
 def test_multi_symbol_run_trades_every_symbol() -> None:
     first = bars_from_closes(CLOSES, symbol="AAA/USD")
     second = bars_from_closes(CLOSES, symbol="BBB/USD")

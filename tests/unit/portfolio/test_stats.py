@@ -70,16 +70,17 @@ def test_daily_curve_matches_the_reference_formulas() -> None:
     assert stats.bars == 3
 
 
-def test_cagr_over_exactly_one_year() -> None:
+def test_cagr_counts_the_year_before_the_first_bar() -> None:
+    # the starting cash stands one interval before the first bar: 100 → 110 → 121 is two years
     stats = stats_of([110.0, 121.0], step_ns=YEAR_NS)
 
-    assert stats.cagr == pytest.approx(0.21)
+    assert stats.cagr == pytest.approx(0.1)
 
 
-def test_cagr_over_two_years() -> None:
+def test_cagr_over_three_years() -> None:
     stats = stats_of([110.0, 121.0, 144.0], step_ns=YEAR_NS)
 
-    assert stats.cagr == pytest.approx(0.2)  # 1.44 ** (1 / 2) - 1
+    assert stats.cagr == pytest.approx(1.44 ** (1 / 3) - 1)
 
 
 def test_cagr_is_none_when_the_account_is_wiped_out() -> None:

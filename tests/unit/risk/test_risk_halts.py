@@ -181,13 +181,6 @@ def test_a_daily_loss_of_exactly_the_limit_halts(limit: float) -> None:
     assert isinstance(event, TradingHalted)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: loss limits compare float ratios, so 'reached the limit' depends on "
-    "binary rounding: a loss of exactly 10% (10_000 → 9_000) with max_daily_loss=0.10 "
-    "gives 1 - 9000/10000 = 0.09999999999999998 < 0.1 and does not halt, while exactly "
-    "3% with 0.03 does",
-)
 def test_a_daily_loss_of_exactly_ten_percent_halts_at_a_ten_percent_limit() -> None:
     engine = risk_engine(RiskConfig(max_daily_loss=0.10, max_drawdown=0.5))
 

@@ -43,6 +43,7 @@ class SimulatedVenue:
         self.config = config
         self._clock = clock
         self._instruments = dict(instruments or {})
+        self._only_listed = bool(instruments)  # with a map, other symbols are rejected
         self._maker_fee = to_decimal(config.maker_fee)
         self._taker_fee = to_decimal(config.taker_fee)
         self._slippage = to_decimal(config.slippage_bps) * BPS
@@ -52,7 +53,8 @@ class SimulatedVenue:
         self._fills: list[Fill] = []
         self._positions: dict[str, Decimal] = {}
         self._last_bar: dict[str, Bar] = {}
-        self._volume_left: dict[str, Decimal | None] = {}
+        self._volume_left: dict[str, Decimal] = {}
+        self._volume_bar: dict[str, int] = {}
         self._sequence = 0
         self._working_count = 0
 
@@ -113,10 +115,6 @@ class SimulatedVenue:
         book = self._books.get(bar.symbol)
         if not book:
             return
-        share = self.config.max_volume_share
-        self._volume_left[bar.symbol] = (
-            None if share is None else to_decimal(bar.volume) * to_decimal(share)
-        )
         pending = list(book.values())
         while pending:
             for working in pending:
@@ -182,11 +180,19 @@ class SimulatedVenue:
                 self._remove(order, "reduce-only order with no position left to reduce")
                 return None
             quantity = min(quantity, reducible)
-        left = self._volume_left.get(order.symbol)
-        if left is not None and self.config.max_volume_share is not None:
+        share = self.config.max_volume_share
+        if share is not None:
+            left = self._volume_budget(order.symbol, bar, share)
             quantity = instrument.floor_quantity(min(quantity, left))
             self._volume_left[order.symbol] = left - quantity
         return quantity
+
+    def _volume_budget(self, symbol: str, bar: Bar, share: float) -> Decimal:
+        """What is left of ``share`` of this bar's volume, shared by all orders on it."""
+        if self._volume_bar.get(symbol) != bar.ts_event:
+            self._volume_bar[symbol] = bar.ts_event
+            self._volume_left[symbol] = to_decimal(bar.volume) * to_decimal(share)
+        return self._volume_left[symbol]
 
     def _record_fill(
         self,
@@ -224,6 +230,14 @@ class SimulatedVenue:
             self._shrink_sibling(order.oco_id, quantity, working.remaining)
         if order.bracket is not None:
             self._open_bracket(order, fill)
+        if self._positions[order.symbol] == 0:
+            self._cancel_reduce_only(order.symbol)
+
+    def _cancel_reduce_only(self, symbol: str) -> None:
+        """Nothing is left to reduce: a leftover exit must not open a new position later."""
+        for working in list(self._books.get(symbol, {}).values()):
+            if working.order.reduce_only:
+                self._remove(working.order, "reduce-only order canceled: position closed")
 
     # -- brackets -----------------------------------------------------------------------
 
@@ -233,8 +247,7 @@ class SimulatedVenue:
         instrument = self._instrument(parent.symbol)
         direction = parent.side.sign
         exit_side = parent.side.opposite
-        stop_id = ClientOrderId(f"{parent.client_order_id}.sl")
-        take_id = ClientOrderId(f"{parent.client_order_id}.tp")
+        stop_id, take_id = self._bracket_ids(parent.client_order_id)
         legs = []
         if bracket.stop_distance is not None:
             stop_price = instrument.round_price(fill.price - direction * bracket.stop_distance)
@@ -273,6 +286,21 @@ class SimulatedVenue:
             )
             self._known[leg_id] = child
             self._accept(child, check_open=False)
+
+    def _bracket_ids(self, parent_id: ClientOrderId) -> tuple[ClientOrderId, ClientOrderId]:
+        """``<id>.sl``/``<id>.tp``; if those already closed and the entry fills further,
+        ``<id>.sl.2``/``<id>.tp.2`` and so on: an id is never reused for a new order."""
+        generation = 1
+        while True:
+            suffix = "" if generation == 1 else f".{generation}"
+            ids = (
+                ClientOrderId(f"{parent_id}.sl{suffix}"),
+                ClientOrderId(f"{parent_id}.tp{suffix}"),
+            )
+            known = [leg for leg in ids if leg in self._known]
+            if not known or any(self._working(leg) is not None for leg in known):
+                return ids
+            generation += 1
 
     def _shrink_sibling(
         self, sibling_id: ClientOrderId, filled: Decimal, remaining: Decimal
@@ -318,7 +346,7 @@ class SimulatedVenue:
             self._emit(OrderRejected(order, reason, self._clock.timestamp_ns()))
 
     def _rejection_reason(self, order: Order) -> str:
-        if self._instruments and order.symbol not in self._instruments:
+        if self._only_listed and order.symbol not in self._instruments:
             return f"unknown symbol {order.symbol!r}"
         instrument = self._instrument(order.symbol)
         if order.quote_quantity is None and order.quantity < instrument.min_quantity:

@@ -168,13 +168,6 @@ def test_partial_entry_fills_grow_the_legs_and_a_partial_exit_shrinks_the_siblin
     assert [e.client_order_id for e in sim.recorder.of_type(OrderCanceled)] == ["E.sl"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: when a partially filled limit entry fills again after its first legs have "
-    "finished (take-profit filled, stop canceled), the venue opens new legs under the same "
-    "client order ids 'E.sl'/'E.tp'; the engine's book already holds those ids as "
-    "FILLED/CANCELED, so it never sees the new legs as working (an EXIT will not cancel them)",
-)
 def test_bracket_leg_ids_are_never_reused_for_a_new_order() -> None:
     sim = make_venue(max_volume_share=0.1)
     entry = Order(

@@ -179,12 +179,6 @@ def test_unknown_symbol_is_rejected_when_an_instrument_map_is_given() -> None:
     assert sim.venue.open_orders() == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: SimulatedVenue._instrument() caches a default Instrument in the same dict "
-    "that _rejection_reason() reads as 'the instrument map', so without a map the second "
-    "symbol ever traded is rejected as unknown",
-)
 def test_without_an_instrument_map_every_symbol_is_accepted() -> None:
     sim = make_venue()
 

@@ -89,12 +89,6 @@ def test_without_a_volume_share_the_whole_order_fills_on_one_bar() -> None:
     assert sim.fills()[0].quantity == D(1_000_000)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: paper mode (MarketFill.LAST_PRICE) fills at once from submit() with the "
-    "volume budget of the last *matched* bar — None when no order was working then — so "
-    "max_volume_share is ignored: 5 units fill from a 10-unit bar at share 0.1",
-)
 def test_paper_mode_fill_respects_the_volume_share_of_the_last_bar() -> None:
     sim = make_venue(market_fill=MarketFill.LAST_PRICE, max_volume_share=0.1)
     sim.process(make_bar(100.0, volume=10.0))
@@ -149,12 +143,6 @@ def test_reduce_only_buy_covers_a_short() -> None:
     assert sim.venue.positions() == {}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a reduce-only order clamped to the position keeps its remainder working "
-    "after the position is flat; a later entry that fills first on the next bar is then "
-    "closed by that stale remainder (expected: remainder canceled once flat)",
-)
 def test_clamped_reduce_only_remainder_never_closes_a_later_position() -> None:
     sim = make_venue()
     sim.submit(limit_order(Side.BUY, 3, 90, client_order_id="dip-buy"))
