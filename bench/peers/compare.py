@@ -78,9 +78,7 @@ def reference(
 
 def run_peer(script: str, path: Path, passthrough: list[str]) -> dict[str, Any]:
     command = [sys.executable, str(HERE / script), "--data", str(path), "--dump-trades"]
-    done = subprocess.run(
-        command + passthrough, capture_output=True, text=True, check=False, cwd=HERE
-    )
+    done = subprocess.run(command + passthrough, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"{script} failed ({done.returncode}):\n{done.stderr[-4000:]}")
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])

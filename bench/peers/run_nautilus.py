@@ -3,11 +3,14 @@
 Nautilus fills a market order against the book it has at submission time. Submitted from
 ``on_bar`` that book is at the bar's *close* (the engine plays each bar to the matching
 engine as open, high, low, close before the strategy sees it), so with bars alone an order
-placed on bar t fills at bar t's close, not bar t+1's open; no venue option changes that.
+placed on bar t fills at bar t's close, not bar t+1's open, and no venue option (fill,
+latency or execution settings) changes that.
 To get our convention, every bar is preceded by a trade tick at its open: ``on_bar`` only
 records the signal, and ``on_trade_tick`` for the next bar's open submits the market
 order, which fills right there at that open. The data stream is therefore 2N events
-(N opening trade ticks + N bars of type ``1-MINUTE-LAST-EXTERNAL``).
+(N opening trade ticks + N bars of type ``1-MINUTE-LAST-EXTERNAL``). The opening ticks
+carry a huge size so that an order never exhausts the level: Nautilus would otherwise fill
+the rest of an order larger than the tick one price increment worse (slippage).
 
 Venue: CASH account, NETTING, 1,000,000 USDT (``--cash``), trade and bar execution on.
 Instrument: ``SYN/USDT`` currency pair with 9 price and 8 size decimals, maker/taker fee
@@ -18,7 +21,6 @@ SMAs are Nautilus' ``SimpleMovingAverage`` registered on the bars.
 
 from __future__ import annotations
 
-import logging
 import time
 from decimal import Decimal
 
@@ -44,6 +46,9 @@ VENUE = Venue("SIM")
 PRICE_PRECISION = 9
 SIZE_PRECISION = 8
 SYN = Currency("SYN", SIZE_PRECISION, 0, "Synthetic asset", CurrencyType.CRYPTO)
+# Size of each opening trade tick, i.e. the liquidity at the open. Far above any order, so
+# a market order fills whole at the open price: no partial fills, no slippage.
+OPEN_LIQUIDITY = 1e12
 
 
 def make_instrument(commission: float) -> CurrencyPair:
@@ -79,6 +84,7 @@ class SmaCross(Strategy):  # type: ignore[misc]
         self.slow = SimpleMovingAverage(config.slow)
         self.fast_prev = np.nan
         self.slow_prev = np.nan
+        self.quantity = Quantity(config.size, SIZE_PRECISION)
         self.pending: OrderSide | None = None  # signal waiting for the next bar's open
         self.long = False
         self.bars_seen = 0
@@ -86,7 +92,6 @@ class SmaCross(Strategy):  # type: ignore[misc]
         self.exits: list[int] = []
 
     def on_start(self) -> None:
-        self.quantity = Quantity(self.config.size, SIZE_PRECISION)
         self.register_indicator_for_bars(self.config.bar_type, self.fast)
         self.register_indicator_for_bars(self.config.bar_type, self.slow)
         self.subscribe_bars(self.config.bar_type)
@@ -117,6 +122,8 @@ class SmaCross(Strategy):  # type: ignore[misc]
         self.submit_order(order)
 
     def on_order_filled(self, event: OrderFilled) -> None:
+        if event.last_qty != self.quantity:
+            raise RuntimeError(f"partial fill {event.last_qty} of {self.quantity}")
         # The tick being processed opens bar number bars_seen (0-based).
         if event.order_side == OrderSide.BUY:
             self.long = True
@@ -129,15 +136,16 @@ class SmaCross(Strategy):  # type: ignore[misc]
 def nautilus_data(
     bars: pd.DataFrame, instrument: CurrencyPair, bar_type: BarType
 ) -> tuple[list[TradeTick], list[Bar]]:
-    """An opening trade tick at each bar's open time, then the bar 1 ns before the next
-    bar's open (its close), so the engine replays tick_0, bar_0, tick_1, bar_1, ..."""
+    """An opening trade tick at each bar's open time (``timestamp``) and the bar itself
+    at open + bar spacing - 1 ns (its close, as ``ts_init``), so the engine replays
+    tick_0, bar_0, tick_1, bar_1, ... even across gaps in the data."""
     index = datetime_index(bars)
     step = int(np.diff(bars["timestamp"]).min()) if len(bars) > 1 else 60_000_000_000
     ohlcv = bars[["open", "high", "low", "close", "volume"]].set_axis(index)
     opens = pd.DataFrame(
         {
             "price": bars["open"].to_numpy(),
-            "quantity": bars["volume"].to_numpy(),
+            "quantity": np.full(len(bars), OPEN_LIQUIDITY),
             "trade_id": np.arange(len(bars)).astype(str),
         },
         index=index,
@@ -203,5 +211,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    logging.disable(logging.WARNING)
     main()
