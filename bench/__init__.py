@@ -1,0 +1,1 @@
+"""Benchmarks: ai-trader against peer backtesters, measured in the same run."""
