@@ -10,11 +10,13 @@ compare both on random series.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+
+from ai_trader.domain.bar import FloatArray
+from ai_trader.fastpath._jit import kernel, outer_kernel
 
 
-@njit(cache=True)
-def sma_series(values, period):  # type: ignore[no-untyped-def]  # numba kernel
+@outer_kernel
+def sma_series(values: FloatArray, period: int) -> FloatArray:
     """``SimpleMovingAverage``: a running sum, ``(sum + new) - oldest`` once warm."""
     n = values.shape[0]
     out = np.full(n, np.nan)
@@ -29,15 +31,15 @@ def sma_series(values, period):  # type: ignore[no-untyped-def]  # numba kernel
     return out
 
 
-@njit(cache=True)
-def rsi_from_averages(avg_gain, avg_loss):  # type: ignore[no-untyped-def]  # numba kernel
+@kernel
+def rsi_from_averages(avg_gain: float, avg_loss: float) -> float:
     if avg_loss == 0.0:
         return 50.0 if avg_gain == 0.0 else 100.0
     return 100.0 - 100.0 / (1.0 + avg_gain / avg_loss)
 
 
-@njit(cache=True)
-def rsi_series(values, period):  # type: ignore[no-untyped-def]  # numba kernel
+@outer_kernel
+def rsi_series(values: FloatArray, period: int) -> FloatArray:
     """``RelativeStrengthIndex``: Wilder's smoothing after a plain mean of ``period`` changes."""
     n = values.shape[0]
     out = np.full(n, np.nan)
@@ -62,8 +64,8 @@ def rsi_series(values, period):  # type: ignore[no-untyped-def]  # numba kernel
     return out
 
 
-@njit(cache=True)
-def atr_series(high, low, close, period):  # type: ignore[no-untyped-def]  # numba kernel
+@outer_kernel
+def atr_series(high: FloatArray, low: FloatArray, close: FloatArray, period: int) -> FloatArray:
     """``AverageTrueRange``: Wilder's ATR; the first bar's true range is high - low."""
     n = close.shape[0]
     out = np.full(n, np.nan)
@@ -86,8 +88,8 @@ def atr_series(high, low, close, period):  # type: ignore[no-untyped-def]  # num
     return out
 
 
-@njit(cache=True)
-def rolling_max_series(values, period):  # type: ignore[no-untyped-def]  # numba kernel
+@outer_kernel
+def rolling_max_series(values: FloatArray, period: int) -> FloatArray:
     """``RollingMaximum``: the highest of the ``period`` values *before* each one.
 
     A monotonic queue of indexes (values decreasing from the front) gives the maximum in

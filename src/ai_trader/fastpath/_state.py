@@ -42,7 +42,12 @@ CONFIG = np.dtype(
         ("cash", np.float64),
         ("fee", np.float64),
         ("slippage", np.float64),
-        ("max_daily_loss", np.float64),
+        # the slippage factors 1 ± slippage as exact fractions buy/scale and sell/scale
+        # (scale 0: not exact in int64), to round fills on the tick grid exactly
+        ("slippage_scale", np.int64),
+        ("slippage_buy", np.int64),
+        ("slippage_sell", np.int64),
+        ("max_daily_loss", np.float64),  # less LossLimits' LIMIT_TOLERANCE, as it uses them
         ("max_drawdown", np.float64),
         ("max_position_fraction", np.float64),
         ("sizing_kind", np.int64),
