@@ -83,13 +83,18 @@ def emit_exit(state: np.record) -> None:
 
 @outer_kernel
 def entry_lots(
-    state: np.record, config: np.record, side: int, price: float, stop: float, equity: float
+    state: np.record,
+    config: np.record,
+    side: int,
+    price: float,
+    stop: float,
+    equity: float,
+    cash: float,
 ) -> int:
     """``RiskEngine._entry_order`` / ``_units``: the entry's size in lots at the signal."""
     kind = config.sizing_kind
     if kind == FIXED:
         return int(config.fixed_lots)
-    cash = state.cash
     if kind == ALL_IN:
         if side > 0:
             state.entry_quote = cash  # the venue sizes the buy again at the fill price
@@ -104,15 +109,21 @@ def entry_lots(
 
 @outer_kernel
 def entry_allowed(
-    state: np.record, config: np.record, side: int, lots: int, price: float, equity: float
+    config: np.record,
+    side: int,
+    lots: int,
+    price: float,
+    equity: float,
+    cash: float,
+    position: int,
 ) -> bool:
     """``RiskEngine._check_entry``: size, cash and position limits."""
     if lots <= 0:
         return False
     quantity = lots / LOTS_PER_UNIT
-    if side > 0 and quantity * price * (1.0 + config.fee) > state.cash * (1.0 + TOLERANCE):
+    if side > 0 and quantity * price * (1.0 + config.fee) > cash * (1.0 + TOLERANCE):
         return False
-    projected = abs(state.position + side * lots)
+    projected = abs(position + side * lots)
     if config.limit_lots >= 0 and projected > config.limit_lots:
         return False
     limit_value = config.max_position_fraction * equity
@@ -130,9 +141,15 @@ def emit_entry(
     equity = state.cash
     if state.position != 0:
         equity = state.cash + state.quantity * price
+    cash = state.cash
+    position = state.position
+    if position != 0 and (position > 0) != (side > 0):
+        # a reversal, as in RiskEngine: sized against what the exit leaves behind
+        cash = cash + state.quantity * price - abs(state.quantity) * price * config.fee
+        position = 0
     state.entry_quote = 0.0
-    lots = entry_lots(state, config, side, price, stop, equity)
-    if not entry_allowed(state, config, side, lots, price, equity):
+    lots = entry_lots(state, config, side, price, stop, equity, cash)
+    if not entry_allowed(config, side, lots, price, equity, cash, position):
         state.entry_quote = 0.0
         state.denied += 1
         return

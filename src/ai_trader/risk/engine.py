@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 
 from ai_trader.core.ids import ClientOrderId
-from ai_trader.core.money import ONE, to_decimal
+from ai_trader.core.money import ONE, ZERO, to_decimal
 from ai_trader.domain.enums import OrderType, Side, SignalAction
 from ai_trader.domain.events import Event, OrderDenied, TradingHalted, TradingResumed
 from ai_trader.domain.instrument import Instrument
@@ -114,6 +114,12 @@ class RiskEngine:
     ) -> Order | OrderDenied:
         price = to_decimal(signal.reference_price)
         cash = self._portfolio.cash
+        position = self._portfolio.position(signal.symbol).quantity
+        if position != 0 and (position > 0) != (side is Side.BUY):
+            # a reversal: the strategy's exit of this position goes first, so size and check
+            # the entry against the cash and position that exit leaves behind
+            cash += position * price - abs(position) * price * self._fee_rate
+            position = ZERO
         equity = self._portfolio.equity()
         quote: Decimal | None = None
         if self.sizing.kind is SizingKind.ALL_IN and side is Side.BUY:
@@ -121,7 +127,7 @@ class RiskEngine:
         else:
             quantity = self._units(signal, price, equity, cash, side)
         quantity = self._instrument(signal.symbol).floor_quantity(quantity)
-        reason = self._check_entry(signal.symbol, side, quantity, price, cash, equity)
+        reason = self._check_entry(signal.symbol, side, quantity, price, cash, equity, position)
         if reason:
             return self._deny(signal, order_id, side, reason)
         bracket = None
@@ -163,6 +169,7 @@ class RiskEngine:
         price: Decimal,
         cash: Decimal,
         equity: Decimal,
+        position: Decimal,
     ) -> str:
         instrument = self._instrument(symbol)
         if quantity <= 0 or quantity < instrument.min_quantity:
@@ -170,7 +177,6 @@ class RiskEngine:
         cost = quantity * price * (ONE + self._fee_rate)
         if side is Side.BUY and cost > cash * (ONE + TOLERANCE):
             return f"insufficient_cash: entry needs {cost:.2f}, cash is {cash:.2f}"
-        position = self._portfolio.position(symbol).quantity
         projected = abs(position + (quantity if side is Side.BUY else -quantity))
         limit_units = self.config.max_position_units
         if limit_units is not None and projected > limit_units:
