@@ -8,7 +8,12 @@ import sys
 import typer
 
 from ai_trader import __version__
-from ai_trader.cli import backtest_command, paper_command, strategies_command
+from ai_trader.cli import (
+    backtest_command,
+    paper_command,
+    strategies_command,
+    sweep_command,
+)
 from ai_trader.core.errors import AiTraderError
 
 EXIT_USAGE = 2
@@ -26,6 +31,7 @@ def build_app() -> typer.Typer:
     )
     app.command("backtest")(backtest_command.backtest)
     app.command("paper")(paper_command.paper)
+    app.command("sweep")(sweep_command.sweep)
     app.command("strategies")(strategies_command.strategies)
 
     @app.command("version")

@@ -54,10 +54,10 @@ def write_results(
         "equity": directory / EQUITY_FILE,
     }
     document = stats_document(result, extra)
-    _atomic_write(paths["stats"], lambda f: f.write(json.dumps(document, indent=2) + "\n"))
-    _atomic_write(paths["trades"], lambda f: trades_frame(result).to_csv(f, index=False))
-    _atomic_write(paths["fills"], lambda f: fills_frame(result).to_csv(f, index=False))
-    _atomic_write(paths["equity"], lambda f: equity_frame(result).to_csv(f, index=False))
+    atomic_write(paths["stats"], lambda f: f.write(json.dumps(document, indent=2) + "\n"))
+    atomic_write(paths["trades"], lambda f: trades_frame(result).to_csv(f, index=False))
+    atomic_write(paths["fills"], lambda f: fills_frame(result).to_csv(f, index=False))
+    atomic_write(paths["equity"], lambda f: equity_frame(result).to_csv(f, index=False))
     return paths
 
 
@@ -153,7 +153,7 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
-def _atomic_write(path: Path, write: Callable[[Any], object]) -> None:
+def atomic_write(path: Path, write: Callable[[Any], object]) -> None:
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "w", newline="") as stream:

@@ -399,4 +399,4 @@ def test_data_format_doc_examples_run(tmp_path: Path, monkeypatch: pytest.Monkey
 
     assert blocks
     for block in blocks:
-        exec(compile(block, str(doc), "exec"), {})  # noqa: S102 - the doc example is the test
+        exec(compile(block, str(doc), "exec"), {})

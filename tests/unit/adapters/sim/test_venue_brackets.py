@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
-
 from ai_trader.core.ids import ClientOrderId
 from ai_trader.domain.enums import LiquiditySide, OrderType, Side
 from ai_trader.domain.events import OrderAccepted, OrderCanceled

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
-
 from ai_trader.adapters.sim import MarketFill
 from ai_trader.domain.enums import Side
 from ai_trader.domain.events import OrderCanceled, OrderFilled
