@@ -11,7 +11,23 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from ai_trader.backtest.runner import run_backtest
-from ai_trader.cli.options import SYNTHETIC, load_series, parse_pairs
+from ai_trader.cli.options import (
+    SYNTHETIC,
+    BarsOption,
+    CashOption,
+    CommissionOption,
+    DailyLossOption,
+    DataOption,
+    DrawdownOption,
+    ParamOption,
+    SeedOption,
+    SizingOption,
+    SlippageOption,
+    StrategyOption,
+    SymbolOption,
+    load_series,
+    parse_pairs,
+)
 from ai_trader.cli.render import print_run
 from ai_trader.core.ids import new_run_id
 from ai_trader.runtime.results import stats_document, write_results
@@ -21,25 +37,21 @@ PROGRESS_THRESHOLD = 50_000  # bars; shorter runs finish before a bar would be w
 
 
 def backtest(
-    strategy: Annotated[str, typer.Option(help="sma_cross, rsi_reversion or breakout")] = (
-        "sma_cross"
-    ),
-    data: Annotated[str, typer.Option(help="CSV/Parquet bar file, or 'synthetic'")] = SYNTHETIC,
-    param: Annotated[
-        list[str] | None, typer.Option(help="strategy parameter NAME=VALUE, repeatable")
-    ] = None,
-    cash: Annotated[float, typer.Option(help="starting cash")] = 100_000.0,
-    commission: Annotated[float, typer.Option(help="fee, fraction of notional per side")] = 0.001,
-    slippage_bps: Annotated[float, typer.Option(help="adverse slippage on taker fills, bps")] = 0.0,
-    sizing: Annotated[str, typer.Option(help="all_in | fixed:N | risk:F")] = "all_in",
-    seed: Annotated[int, typer.Option(help="seed of the synthetic market")] = 42,
-    bars: Annotated[int, typer.Option(help="bars of synthetic data")] = 100_000,
-    symbol: Annotated[str | None, typer.Option(help="symbol name (default: file name)")] = None,
+    strategy: StrategyOption = "sma_cross",
+    data: DataOption = SYNTHETIC,
+    param: ParamOption = None,
+    cash: CashOption = 100_000.0,
+    commission: CommissionOption = 0.001,
+    slippage_bps: SlippageOption = 0.0,
+    sizing: SizingOption = "all_in",
+    seed: SeedOption = 42,
+    bars: BarsOption = 100_000,
+    symbol: SymbolOption = None,
     max_volume_share: Annotated[
         float | None, typer.Option(help="fill at most this share of a bar's volume")
     ] = None,
-    max_daily_loss: Annotated[float, typer.Option(help="halt entries past this daily loss")] = 0.03,
-    max_drawdown: Annotated[float, typer.Option(help="halt entries past this drawdown")] = 0.15,
+    max_daily_loss: DailyLossOption = 0.03,
+    max_drawdown: DrawdownOption = 0.15,
     output: Annotated[
         Path | None, typer.Option(help="result directory (default results/runs/<run_id>)")
     ] = None,

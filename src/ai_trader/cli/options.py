@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
+
+import typer
 
 from ai_trader.adapters.data.files import load_bars
 from ai_trader.adapters.data.synthetic import SyntheticMarketConfig, generate_bars
@@ -37,3 +40,20 @@ def load_series(data: str, *, bars: int, seed: int, symbol: str | None) -> BarSe
     if len(series) == 0:
         raise ConfigurationError(f"{data}: no bars")
     return series
+
+
+# Options shared by the commands that run a strategy, declared once.
+StrategyOption = Annotated[str, typer.Option(help="sma_cross, rsi_reversion or breakout")]
+ParamOption = Annotated[
+    list[str] | None, typer.Option(help="strategy parameter NAME=VALUE, repeatable")
+]
+CashOption = Annotated[float, typer.Option(help="starting cash")]
+CommissionOption = Annotated[float, typer.Option(help="fee, fraction of notional per side")]
+SlippageOption = Annotated[float, typer.Option(help="adverse slippage on taker fills, bps")]
+SizingOption = Annotated[str, typer.Option(help="all_in | fixed:N | risk:F")]
+DataOption = Annotated[str, typer.Option(help="CSV/Parquet bar file, or 'synthetic'")]
+BarsOption = Annotated[int, typer.Option(help="bars of synthetic data")]
+SeedOption = Annotated[int, typer.Option(help="seed of the synthetic market")]
+SymbolOption = Annotated[str | None, typer.Option(help="symbol name (default: file name)")]
+DailyLossOption = Annotated[float, typer.Option(help="halt entries past this daily loss")]
+DrawdownOption = Annotated[float, typer.Option(help="halt entries past this drawdown")]

@@ -15,7 +15,16 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.logging import RichHandler
 
-from ai_trader.cli.options import parse_pairs
+from ai_trader.cli.options import (
+    CashOption,
+    CommissionOption,
+    ParamOption,
+    SeedOption,
+    SizingOption,
+    SlippageOption,
+    StrategyOption,
+    parse_pairs,
+)
 from ai_trader.cli.render import print_run
 from ai_trader.core.clock import ns_to_datetime
 from ai_trader.core.errors import ConfigurationError
@@ -29,20 +38,16 @@ logger = logging.getLogger("ai_trader.paper")
 
 
 def paper(
-    strategy: Annotated[str, typer.Option(help="sma_cross, rsi_reversion or breakout")] = (
-        "sma_cross"
-    ),
-    param: Annotated[
-        list[str] | None, typer.Option(help="strategy parameter NAME=VALUE, repeatable")
-    ] = None,
-    cash: Annotated[float, typer.Option(help="starting cash")] = 100_000.0,
-    commission: Annotated[float, typer.Option(help="fee, fraction of notional per side")] = 0.001,
-    slippage_bps: Annotated[float, typer.Option(help="adverse slippage on taker fills, bps")] = 1.0,
-    sizing: Annotated[str, typer.Option(help="all_in | fixed:N | risk:F")] = "risk:0.01",
+    strategy: StrategyOption = "sma_cross",
+    param: ParamOption = None,
+    cash: CashOption = 100_000.0,
+    commission: CommissionOption = 0.001,
+    slippage_bps: SlippageOption = 1.0,
+    sizing: SizingOption = "risk:0.01",
     bar_seconds: Annotated[float, typer.Option(help="wall-clock seconds per bar")] = 1.0,
     warmup_bars: Annotated[int, typer.Option(help="history bars to warm indicators")] = 500,
     max_bars: Annotated[int | None, typer.Option(help="stop after this many bars")] = None,
-    seed: Annotated[int, typer.Option(help="seed of the synthetic market")] = 0,
+    seed: SeedOption = 0,
     output: Annotated[
         Path | None, typer.Option(help="result directory (default results/runs/<run_id>)")
     ] = None,

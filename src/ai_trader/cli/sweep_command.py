@@ -11,7 +11,22 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ai_trader.cli.options import SYNTHETIC, load_series, parse_pairs
+from ai_trader.cli.options import (
+    SYNTHETIC,
+    BarsOption,
+    CashOption,
+    CommissionOption,
+    DailyLossOption,
+    DataOption,
+    DrawdownOption,
+    SeedOption,
+    SizingOption,
+    SlippageOption,
+    StrategyOption,
+    SymbolOption,
+    load_series,
+    parse_pairs,
+)
 from ai_trader.core.ids import new_run_id
 from ai_trader.fastpath import STATISTICS
 from ai_trader.runtime.spec import build_spec
@@ -19,9 +34,7 @@ from ai_trader.sweep import rank, run_sweep, save
 
 
 def sweep(
-    strategy: Annotated[str, typer.Option(help="sma_cross, rsi_reversion or breakout")] = (
-        "sma_cross"
-    ),
+    strategy: StrategyOption = "sma_cross",
     grid: Annotated[
         list[str] | None,
         typer.Option(help="NAME=start:stop:step or NAME=a,b,c; repeatable"),
@@ -29,16 +42,16 @@ def sweep(
     param: Annotated[
         list[str] | None, typer.Option(help="fixed strategy parameter NAME=VALUE, repeatable")
     ] = None,
-    data: Annotated[str, typer.Option(help="CSV/Parquet bar file, or 'synthetic'")] = SYNTHETIC,
-    bars: Annotated[int, typer.Option(help="bars of synthetic data")] = 100_000,
-    seed: Annotated[int, typer.Option(help="seed of the synthetic market")] = 42,
-    symbol: Annotated[str | None, typer.Option(help="symbol name (default: file name)")] = None,
-    cash: Annotated[float, typer.Option(help="starting cash")] = 100_000.0,
-    commission: Annotated[float, typer.Option(help="fee, fraction of notional per side")] = 0.001,
-    slippage_bps: Annotated[float, typer.Option(help="adverse slippage on taker fills, bps")] = 0.0,
-    sizing: Annotated[str, typer.Option(help="all_in | fixed:N | risk:F")] = "all_in",
-    max_daily_loss: Annotated[float, typer.Option(help="halt entries past this daily loss")] = 0.03,
-    max_drawdown: Annotated[float, typer.Option(help="halt entries past this drawdown")] = 0.15,
+    data: DataOption = SYNTHETIC,
+    bars: BarsOption = 100_000,
+    seed: SeedOption = 42,
+    symbol: SymbolOption = None,
+    cash: CashOption = 100_000.0,
+    commission: CommissionOption = 0.001,
+    slippage_bps: SlippageOption = 0.0,
+    sizing: SizingOption = "all_in",
+    max_daily_loss: DailyLossOption = 0.03,
+    max_drawdown: DrawdownOption = 0.15,
     sort: Annotated[str, typer.Option(help="statistic to rank by")] = "sharpe",
     top: Annotated[int, typer.Option(min=1, help="rows to print")] = 10,
     output: Annotated[
