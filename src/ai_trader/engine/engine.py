@@ -105,7 +105,8 @@ class TradingEngine:
         """Consume the feed until it ends or ``stop()``; returns the number of bars."""
         set_time = self.clock.set_time if isinstance(self.clock, TestClock) else None
         executor = self.executor
-        match_bar = executor.process_bar if isinstance(executor, BarDrivenExecutor) else None
+        venue = executor if isinstance(executor, BarDrivenExecutor) else None
+        every_bar = venue is not None and venue.needs_every_bar
         mark = self.portfolio.mark
         record_time, record_equity = self.portfolio.equity_curve.appenders()
         risk = self.risk
@@ -117,8 +118,8 @@ class TradingEngine:
             ts = bar.ts_event
             if set_time is not None:
                 set_time(ts)
-            if match_bar is not None:
-                match_bar(bar)
+            if venue is not None and (every_bar or venue.working_orders):
+                venue.process_bar(bar)
             equity = mark(bar.symbol, bar.close)
             record_time(ts)
             record_equity(equity)

@@ -43,9 +43,14 @@ class Executor(Protocol):
 
 @runtime_checkable
 class BarDrivenExecutor(Executor, Protocol):
-    """A simulated venue that matches working orders against each new bar."""
+    """A simulated venue that matches working orders against each new bar.
+
+    ``working_orders`` (a plain attribute, read on every bar) and ``needs_every_bar``
+    let the engine skip the call when there is nothing to match and the venue does not
+    need to see every price.
+    """
+
+    working_orders: int
+    needs_every_bar: bool
 
     def process_bar(self, bar: Bar) -> None: ...
-
-    @property
-    def has_working_orders(self) -> bool: ...

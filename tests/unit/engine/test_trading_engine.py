@@ -190,7 +190,7 @@ def test_exit_cancels_the_working_bracket_legs_before_closing() -> None:
     assert canceled == {"TEST-1.sl", "TEST-1.tp"}
     assert [f.client_order_id for f in harness.fills()] == ["TEST-1", "TEST-2"]
     assert harness.portfolio.open_positions() == []
-    assert not harness.venue.has_working_orders
+    assert not harness.venue.working_orders
 
 
 def test_bracket_legs_created_by_the_venue_are_booked_by_the_engine() -> None:

@@ -56,7 +56,9 @@ class SimulatedVenue:
         self._volume_left: dict[str, Decimal] = {}
         self._volume_bar: dict[str, int] = {}
         self._sequence = 0
-        self._working_count = 0
+        self.working_orders = 0
+        # paper fills market orders at the last price, so the venue must see every bar
+        self.needs_every_bar = config.market_fill is MarketFill.LAST_PRICE
 
     # -- Executor port ------------------------------------------------------------------
 
@@ -103,14 +105,10 @@ class SimulatedVenue:
 
     # -- BarDrivenExecutor --------------------------------------------------------------
 
-    @property
-    def has_working_orders(self) -> bool:
-        return self._working_count > 0
-
     def process_bar(self, bar: Bar) -> None:
         """Match the working orders of ``bar.symbol`` against it, oldest first."""
         self._last_bar[bar.symbol] = bar
-        if not self._working_count:
+        if not self.working_orders:
             return
         book = self._books.get(bar.symbol)
         if not book:
@@ -320,7 +318,7 @@ class SimulatedVenue:
         working = WorkingOrder.create(order, VenueOrderId(f"{self.venue}-{self._sequence}"))
         working.check_open = check_open
         self._books.setdefault(order.symbol, {})[order.client_order_id] = working
-        self._working_count += 1
+        self.working_orders += 1
         self._emit(OrderAccepted(order, working.venue_order_id, self._clock.timestamp_ns()))
         return working
 
@@ -334,7 +332,7 @@ class SimulatedVenue:
         book = self._books.get(order.symbol)
         if book is None or book.pop(order.client_order_id, None) is None:
             return False
-        self._working_count -= 1
+        self.working_orders -= 1
         return True
 
     def _remove(self, order: Order, reason: str) -> None:

@@ -51,7 +51,7 @@ def test_take_profit_hit_on_a_later_bar_fills_at_its_price_and_cancels_the_stop(
         "one-cancels-other: sibling filled",
     )
     assert sim.venue.positions() == {}
-    assert not sim.venue.has_working_orders
+    assert not sim.venue.working_orders
 
 
 def test_stop_wins_when_the_entry_bar_touches_both_legs() -> None:

@@ -115,7 +115,7 @@ def test_stop_sell_does_not_fill_while_the_low_stays_above() -> None:
     sim.process(make_bar(100.0, 101.0, 95.01, 96.0))
 
     assert sim.fills() == []
-    assert sim.venue.has_working_orders
+    assert sim.venue.working_orders
 
 
 @pytest.mark.parametrize(

@@ -33,7 +33,7 @@ def test_market_order_waits_for_the_next_bar() -> None:
 
     assert sim.fills() == []
     assert [o.client_order_id for o in sim.venue.open_orders()] == ["O-1"]
-    assert sim.venue.has_working_orders
+    assert sim.venue.working_orders
     assert [type(e) for e in sim.recorder.events] == [OrderAccepted]
 
 
@@ -51,7 +51,7 @@ def test_market_order_fills_at_the_next_bar_open_with_taker_fee() -> None:
     assert fill.ts_event == bar.ts_event
     assert sim.recorder.of_type(OrderFilled)[0].remaining == 0
     assert sim.venue.positions() == {DEFAULT_SYMBOL: D(2)}
-    assert not sim.venue.has_working_orders
+    assert not sim.venue.working_orders
 
 
 def test_market_sell_fills_at_the_open_and_opens_a_short_at_the_venue() -> None:
@@ -155,7 +155,7 @@ def test_quote_quantity_below_the_minimum_size_is_rejected_at_the_fill() -> None
     [rejected] = sim.recorder.of_type(OrderRejected)
     assert rejected.reason == "quote quantity buys less than the minimum size"
     assert sim.fills() == []
-    assert not sim.venue.has_working_orders
+    assert not sim.venue.working_orders
 
 
 def test_quantity_below_the_instrument_minimum_is_rejected_on_submit() -> None:
@@ -200,7 +200,7 @@ def test_paper_mode_fills_a_market_order_at_the_last_close_at_once() -> None:
     [fill] = sim.fills()
     assert (fill.price, fill.fee) == (D(105), D("0.21"))  # 2 * 105 * 0.001
     assert fill.ts_event == last.ts_event + 5
-    assert not sim.venue.has_working_orders
+    assert not sim.venue.working_orders
 
 
 def test_paper_mode_before_any_bar_fills_at_the_first_bar_open() -> None:
@@ -219,7 +219,7 @@ def test_paper_mode_leaves_limit_orders_to_the_bars() -> None:
     sim.submit(limit_order(Side.BUY, 1, 99))
 
     assert sim.fills() == []
-    assert sim.venue.has_working_orders
+    assert sim.venue.working_orders
 
 
 def test_cancel_removes_a_working_order_and_reports_it() -> None:
@@ -253,7 +253,7 @@ def test_a_bar_of_another_symbol_does_not_match_this_symbols_orders() -> None:
     sim.process(make_bar(50.0, symbol="BBB/USD"))
 
     assert sim.fills() == []
-    assert sim.venue.has_working_orders
+    assert sim.venue.working_orders
 
 
 def test_fills_and_positions_accumulate_and_flat_positions_are_left_out() -> None:

@@ -30,7 +30,7 @@ def test_order_larger_than_the_volume_share_fills_over_several_bars_at_each_open
         (D("0.5"), D(104), D("0.052")),
     ]
     assert [e.remaining for e in sim.recorder.of_type(OrderFilled)] == [D("1.5"), D("0.5"), 0]
-    assert not sim.venue.has_working_orders
+    assert not sim.venue.working_orders
 
 
 def test_orders_on_one_bar_share_its_volume_budget_oldest_first() -> None:
@@ -65,7 +65,7 @@ def test_zero_volume_bar_fills_nothing_under_a_volume_share() -> None:
     sim.process(make_bar(100.0, volume=0.0))
 
     assert sim.fills() == []
-    assert sim.venue.has_working_orders
+    assert sim.venue.working_orders
 
 
 def test_partial_quantity_is_floored_to_the_lot_size() -> None:
@@ -117,7 +117,7 @@ def test_reduce_only_order_while_flat_is_canceled_without_a_fill() -> None:
     assert sim.fills() == []
     [canceled] = sim.recorder.of_type(OrderCanceled)
     assert canceled.reason == "reduce-only order with no position left to reduce"
-    assert not sim.venue.has_working_orders
+    assert not sim.venue.working_orders
 
 
 def test_reduce_only_buy_on_a_long_position_is_canceled() -> None:
