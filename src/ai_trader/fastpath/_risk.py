@@ -99,7 +99,7 @@ def entry_lots(
         if side > 0:
             state.entry_quote = cash  # the venue sizes the buy again at the fill price
             return floor_to_lots(cash / (price * (1.0 + config.fee)), state)
-        return floor_to_lots(equity / price, state)
+        return floor_to_lots(equity / (price * (1.0 + config.fee)), state)
     per_unit_risk = stop if stop > 0.0 else price
     units = config.sizing_fraction * equity / per_unit_risk
     if side > 0:

@@ -152,8 +152,8 @@ class RiskEngine:
         if sizing.kind is SizingKind.FIXED:
             assert sizing.value is not None
             return sizing.value
-        if sizing.kind is SizingKind.ALL_IN:  # a short: sell what the equity covers
-            return equity / price
+        if sizing.kind is SizingKind.ALL_IN:  # a short: sell what the equity covers, fees included
+            return equity / (price * (ONE + self._fee_rate))
         assert sizing.value is not None
         per_unit_risk = signal.stop_distance or price
         units = sizing.value * equity / per_unit_risk

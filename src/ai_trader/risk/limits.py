@@ -27,20 +27,20 @@ class LossLimits:
     """
 
     __slots__ = (
-        "_day",
         "_day_floor",
         "_day_start",
         "_drawdown_floor",
         "_last",
         "_max_daily_loss",
         "_max_drawdown",
+        "_next_day_ns",
         "peak",
     )
 
     def __init__(self, config: RiskConfig, starting_equity: float) -> None:
         self._max_daily_loss = config.max_daily_loss - LIMIT_TOLERANCE
         self._max_drawdown = config.max_drawdown - LIMIT_TOLERANCE
-        self._day = -1
+        self._next_day_ns: int | None = None  # start of the next UTC day; None before any bar
         self._last = starting_equity
         self.peak = starting_equity
         self._set_day_start(starting_equity)
@@ -57,11 +57,11 @@ class LossLimits:
         self._drawdown_floor = self._last * (1.0 - self._max_drawdown)
 
     def update(self, ts_event: int, equity: float) -> Halt | None:
-        day = ts_event // DAY_NS
-        if day != self._day:
-            if self._day != -1:
+        next_day = self._next_day_ns
+        if next_day is None or ts_event >= next_day:
+            if next_day is not None:
                 self._set_day_start(self._last)
-            self._day = day
+            next_day = self._next_day_ns = (ts_event // DAY_NS + 1) * DAY_NS
         self._last = equity
         if equity > self.peak:
             self.peak = equity
@@ -79,7 +79,7 @@ class LossLimits:
             )
         daily_loss = 1.0 - equity / self._day_start
         if daily_loss >= self._max_daily_loss:
-            until = (day + 1) * DAY_NS
+            until = next_day
             return Halt(
                 f"max_daily_loss: loss today {daily_loss:.2%} reached the "
                 f"{self._max_daily_loss + LIMIT_TOLERANCE:.2%} limit; entries halted until "

@@ -7,6 +7,7 @@ values and therefore identical trades. Change one, change the other.
 
 from __future__ import annotations
 
+import math
 from collections import deque
 
 
@@ -33,6 +34,82 @@ class SimpleMovingAverage:
         if len(window) == self.period:
             self.value = self._sum / self.period
         return self.value
+
+
+class MovingAverageCross:
+    """A fast and a slow ``SimpleMovingAverage`` of the same values, updated together.
+
+    ``update`` returns 1 when fast > slow now and fast <= slow on the previous value, -1
+    when fast < slow now and fast >= slow before, else 0 (also while an average, now or
+    before, is undefined). Once both are warm it runs their recurrence inline — the same
+    operations in the same order — because this is the per-bar path of ``sma_cross``.
+    """
+
+    __slots__ = (
+        "_fast_period",
+        "_fast_sum",
+        "_fast_window",
+        "_previous_fast",
+        "_previous_slow",
+        "_slow_period",
+        "_slow_sum",
+        "_slow_window",
+        "_warm",
+        "fast",
+        "slow",
+    )
+
+    def __init__(self, fast_period: int, slow_period: int) -> None:
+        self.fast = SimpleMovingAverage(fast_period)
+        self.slow = SimpleMovingAverage(slow_period)
+        self._fast_period = fast_period
+        self._slow_period = slow_period
+        self._fast_window = self.fast._window
+        self._slow_window = self.slow._window
+        self._fast_sum = self._slow_sum = 0.0
+        self._previous_fast = math.nan  # NaN: undefined (fewer values than the period)
+        self._previous_slow = math.nan
+        self._warm = False
+
+    def update(self, x: float) -> int:
+        if not self._warm:
+            return self._warm_up(x)
+        fast_window = self._fast_window
+        slow_window = self._slow_window
+        fast_sum = self._fast_sum = (self._fast_sum + x) - fast_window[0]
+        slow_sum = self._slow_sum = (self._slow_sum + x) - slow_window[0]
+        fast_window.append(x)
+        slow_window.append(x)
+        fast = fast_sum / self._fast_period
+        slow = slow_sum / self._slow_period
+        previous_fast = self._previous_fast
+        previous_slow = self._previous_slow
+        self._previous_fast = fast
+        self._previous_slow = slow
+        if fast > slow:
+            return 1 if previous_fast <= previous_slow else 0
+        if fast < slow:
+            return -1 if previous_fast >= previous_slow else 0
+        return 0
+
+    def _warm_up(self, x: float) -> int:
+        previous_fast, previous_slow = self._previous_fast, self._previous_slow
+        fast = self.fast.update(x)
+        slow = self.slow.update(x)
+        self._previous_fast = math.nan if fast is None else fast
+        self._previous_slow = math.nan if slow is None else slow
+        if fast is None or slow is None:
+            return 0
+        # both averages are full from here on: take over their running sums
+        self._fast_sum, self._slow_sum = self.fast._sum, self.slow._sum
+        if math.isnan(previous_fast) or math.isnan(previous_slow):
+            return 0
+        self._warm = True
+        if fast > slow:
+            return 1 if previous_fast <= previous_slow else 0
+        if fast < slow:
+            return -1 if previous_fast >= previous_slow else 0
+        return 0
 
 
 class RelativeStrengthIndex:

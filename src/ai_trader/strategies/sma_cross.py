@@ -9,7 +9,7 @@ from pydantic import Field, model_validator
 from ai_trader.domain.bar import Bar
 from ai_trader.domain.enums import SignalAction
 from ai_trader.strategies.base import Strategy
-from ai_trader.strategies.indicators import SimpleMovingAverage
+from ai_trader.strategies.indicators import MovingAverageCross
 from ai_trader.strategies.params import StrategyParams
 
 
@@ -36,21 +36,13 @@ class SmaCross(Strategy[SmaCrossParams]):
 
     def __init__(self, params: SmaCrossParams, symbol: str) -> None:
         super().__init__(params, symbol)
-        self._fast = SimpleMovingAverage(params.fast)
-        self._slow = SimpleMovingAverage(params.slow)
-        self._previous_fast: float | None = None
-        self._previous_slow: float | None = None
+        self._cross = MovingAverageCross(params.fast, params.slow)
 
     def on_bar(self, bar: Bar) -> None:
-        fast = self._fast.update(bar.close)
-        slow = self._slow.update(bar.close)
-        previous_fast, previous_slow = self._previous_fast, self._previous_slow
-        self._previous_fast, self._previous_slow = fast, slow
-        if fast is None or slow is None or previous_fast is None or previous_slow is None:
-            return
-        if fast > slow and previous_fast <= previous_slow:
+        cross = self._cross.update(bar.close)
+        if cross == 1:
             self._on_cross(bar, SignalAction.ENTER_LONG, "fast SMA crossed above slow SMA")
-        elif fast < slow and previous_fast >= previous_slow:
+        elif cross == -1:
             self._on_cross(bar, SignalAction.ENTER_SHORT, "fast SMA crossed below slow SMA")
 
     def _on_cross(self, bar: Bar, direction: SignalAction, reason: str) -> None:

@@ -82,10 +82,15 @@ def test_all_in_long_spends_the_cash_as_a_quote_sized_order() -> None:
     assert order.quantity == D("99.90009990")  # 10_000 / (100 * 1.001), 1e-8 lots
 
 
-def test_all_in_short_sells_what_the_equity_covers() -> None:
+def test_all_in_short_sells_what_the_equity_covers_fees_included() -> None:
     order = order_for(risk_engine("all_in", fee=0.001), SHORT, price=80.0)
 
-    assert (order.side, order.quantity, order.quote_quantity) == (Side.SELL, D(125), None)
+    # 10_000 / (80 * 1.001) = 124.875124875..., rounded down to the 1e-8 lot
+    assert (order.side, order.quantity, order.quote_quantity) == (
+        Side.SELL,
+        D("124.87512487"),
+        None,
+    )
 
 
 def test_risk_sizing_loses_the_fraction_of_equity_at_the_stop() -> None:

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ai_trader.strategies.indicators import (
+    MovingAverageCross,
     AverageTrueRange,
     RelativeStrengthIndex,
     RollingMaximum,
@@ -181,3 +182,31 @@ def test_atr_hand_computed() -> None:
 )
 def test_rsi_from_averages(gain: float, loss: float, expected: float) -> None:
     assert math.isclose(rsi_from_averages(gain, loss), expected)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    closes=st.lists(
+        st.floats(min_value=1.0, max_value=1_000.0, allow_nan=False), min_size=1, max_size=200
+    ),
+    periods=st.tuples(st.integers(2, 20), st.integers(1, 30)),
+)
+def test_moving_average_cross_equals_two_smas_compared_bar_by_bar(
+    closes: list[float], periods: tuple[int, int]
+) -> None:
+    fast_period, extra = periods
+    cross = MovingAverageCross(fast_period, fast_period + extra)
+    fast, slow = SimpleMovingAverage(fast_period), SimpleMovingAverage(fast_period + extra)
+    before: tuple[float | None, float | None] = (None, None)
+    for close in closes:
+        now = (fast.update(close), slow.update(close))
+        expected = 0
+        if None not in now and None not in before:
+            (f, s), (pf, ps) = now, before
+            assert f is not None and s is not None and pf is not None and ps is not None
+            if f > s and pf <= ps:
+                expected = 1
+            elif f < s and pf >= ps:
+                expected = -1
+        before = now
+        assert cross.update(close) == expected
