@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ai_trader.strategies.indicators import (
-    MovingAverageCross,
     AverageTrueRange,
+    MovingAverageCross,
     RelativeStrengthIndex,
     RollingMaximum,
     SimpleMovingAverage,
