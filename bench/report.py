@@ -47,8 +47,8 @@ def engine_table(measurements: list[Measurement]) -> list[str]:
             f"### {data}",
             "",
             "| engine | bars/s | ai-trader ÷ engine | trades | final equity | Δ vs ai-trader | "
-            "peak RSS MB |",
-            "|---|--:|--:|--:|--:|--:|--:|",
+            "peak RSS MB | runs | seconds (best / slowest) |",
+            "|---|--:|--:|--:|--:|--:|--:|--:|--:|",
         ]
         for m in rows:
             r = m.result
@@ -56,7 +56,8 @@ def engine_table(measurements: list[Measurement]) -> list[str]:
             delta = r["final_equity"] - ours["final_equity"]
             lines.append(
                 f"| {m.engine} | {r['bars_per_second']:,.0f} | {ratio:,.2f}× | {r['trades']:,} | "
-                f"{r['final_equity']:,.6f} | {delta:+.2e} | {r['peak_rss_mb']:,.0f} |"
+                f"{r['final_equity']:,.6f} | {delta:+.2e} | {r['peak_rss_mb']:,.0f} | "
+                f"{r['runs']} | {r['seconds']:.3f} / {r['slowest_seconds']:.3f} |"
             )
         lines.append("")
     return lines
@@ -122,8 +123,9 @@ def write_report(
         "",
         f"Measured {today} on {machine()}, with `make bench` (`python -m bench.run`). "
         "Every engine ran in its own process, one after another, in the same run; peers are "
-        "installed in their own venv (`bench/peers/requirements.txt`). Single runs: repeat runs "
-        "on this shared 2-core machine vary by up to about a third.",
+        "installed in their own venv (`bench/peers/requirements.txt`). Each figure is the best "
+        "of 3 runs (runs longer than 30 s: one run); *runs* and the slowest run's time show "
+        "the spread on this shared 2-core machine.",
         "",
         "**Strategy, identical everywhere:** SMA 10/30 of the close, long-only; enter when fast > "
         "slow on bar t and fast ≤ slow on bar t−1, exit on the mirror condition; a signal on bar "

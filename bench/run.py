@@ -35,13 +35,28 @@ PEER_SCRIPTS = {
 SLOW = {("backtrader", "synthetic 1m, 1M bars")}
 
 
+REPEATS = 3  # best of three, as timeit does: the machine is shared, noise only slows a run
+REPEAT_UNDER_SECONDS = 30.0  # longer runs are measured once
+
+
 def run_json(command: list[str]) -> dict[str, Any]:
+    """Run a benchmark process up to ``REPEATS`` times; keep the fastest run's report."""
+    runs: list[dict[str, Any]] = []
+    while len(runs) < REPEATS:
+        runs.append(_run_once(command))
+        if runs[-1]["seconds"] > REPEAT_UNDER_SECONDS:
+            break
+    best = min(runs, key=lambda run: run["seconds"])
+    return {**best, "runs": len(runs), "slowest_seconds": max(r["seconds"] for r in runs)}
+
+
+def _run_once(command: list[str]) -> dict[str, Any]:
     print("$", " ".join(command), file=sys.stderr, flush=True)
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit(f"benchmark failed: {' '.join(command)}\n{done.stderr[-2000:]}")
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    print("  ", {k: result.get(k) for k in ("bars_per_second", "trades", "final_equity")},
+    print("  ", {k: result.get(k) for k in ("seconds", "trades", "final_equity")},
           file=sys.stderr, flush=True)  # fmt: skip
     return result
 
