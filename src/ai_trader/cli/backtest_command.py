@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
 
@@ -26,12 +25,11 @@ from ai_trader.cli.options import (
     StrategyOption,
     SymbolOption,
     load_series,
-    parse_pairs,
+    session_spec,
 )
 from ai_trader.cli.render import print_run
 from ai_trader.core.ids import new_run_id
 from ai_trader.runtime.results import stats_document, write_results
-from ai_trader.runtime.spec import build_spec
 
 PROGRESS_THRESHOLD = 50_000  # bars; shorter runs finish before a bar would be worth drawing
 
@@ -58,17 +56,16 @@ def backtest(
 ) -> None:
     """Backtest a strategy; print its statistics and write stats.json, trades.csv,
     fills.csv and equity.csv."""
-    spec = build_spec(
-        strategy=strategy,
-        params=parse_pairs(param, "--param"),
-        cash=Decimal(repr(cash)),
-        commission=commission,
-        slippage_bps=slippage_bps,
-        sizing=sizing,
+    spec = session_spec(
+        strategy,
+        param,
+        cash,
+        commission,
+        slippage_bps,
+        sizing,
         max_volume_share=max_volume_share,
         risk={"max_daily_loss": max_daily_loss, "max_drawdown": max_drawdown},
     )
-    spec.validate_strategy()
     series = load_series(data, bars=bars, seed=seed, symbol=symbol)
     run_id = new_run_id()
     console = Console()

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -11,6 +12,7 @@ from ai_trader.adapters.data.files import load_bars
 from ai_trader.adapters.data.synthetic import SyntheticMarketConfig, generate_bars
 from ai_trader.core.errors import ConfigurationError
 from ai_trader.domain.bar import BarSeries
+from ai_trader.runtime.spec import SessionSpec, build_spec
 
 SYNTHETIC = "synthetic"
 
@@ -57,3 +59,30 @@ SeedOption = Annotated[int, typer.Option(help="seed of the synthetic market")]
 SymbolOption = Annotated[str | None, typer.Option(help="symbol name (default: file name)")]
 DailyLossOption = Annotated[float, typer.Option(help="halt entries past this daily loss")]
 DrawdownOption = Annotated[float, typer.Option(help="halt entries past this drawdown")]
+
+
+def session_spec(
+    strategy: str,
+    param: list[str] | None,
+    cash: float,
+    commission: float,
+    slippage_bps: float,
+    sizing: str,
+    *,
+    check_params: bool = True,
+    **extra: Any,
+) -> SessionSpec:
+    """The ``SessionSpec`` of a strategy-running command. ``check_params=False`` when the
+    parameters are only partly given (a sweep fills in the rest from its grid)."""
+    spec = build_spec(
+        strategy=strategy,
+        params=parse_pairs(param, "--param"),
+        cash=Decimal(repr(cash)),
+        commission=commission,
+        slippage_bps=slippage_bps,
+        sizing=sizing,
+        **extra,
+    )
+    if check_params:
+        spec.validate_strategy()
+    return spec

@@ -23,7 +23,7 @@ from ai_trader.cli.options import (
     SizingOption,
     SlippageOption,
     StrategyOption,
-    parse_pairs,
+    session_spec,
 )
 from ai_trader.cli.render import print_run
 from ai_trader.core.clock import ns_to_datetime
@@ -32,7 +32,7 @@ from ai_trader.core.ids import new_run_id
 from ai_trader.domain.events import Event, OrderDenied, OrderFilled, TradingHalted
 from ai_trader.live.paper import PaperConfig, run_paper
 from ai_trader.runtime.results import stats_document, write_results
-from ai_trader.runtime.spec import build_spec, describe_validation_error
+from ai_trader.runtime.spec import describe_validation_error
 
 logger = logging.getLogger("ai_trader.paper")
 
@@ -53,15 +53,14 @@ def paper(
     ] = None,
 ) -> None:
     """Paper-trade a strategy on the synthetic market, live-paced, until Ctrl-C."""
-    spec = build_spec(
-        strategy=strategy,
-        params=parse_pairs(param, "--param"),
-        cash=Decimal(repr(cash)),
-        commission=commission,
-        slippage_bps=slippage_bps,
-        sizing=sizing,
+    spec = session_spec(
+        strategy,
+        param,
+        cash,
+        commission,
+        slippage_bps,
+        sizing,
     )
-    spec.validate_strategy()
     try:
         config = PaperConfig(
             bar_seconds=bar_seconds, warmup_bars=warmup_bars, max_bars=max_bars, seed=seed

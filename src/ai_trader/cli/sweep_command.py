@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
 
@@ -26,10 +25,10 @@ from ai_trader.cli.options import (
     SymbolOption,
     load_series,
     parse_pairs,
+    session_spec,
 )
 from ai_trader.core.ids import new_run_id
 from ai_trader.fastpath import STATISTICS
-from ai_trader.runtime.spec import build_spec
 from ai_trader.sweep import rank, run_sweep, save
 
 
@@ -59,13 +58,14 @@ def sweep(
     ] = None,
 ) -> None:
     """Sweep a strategy's parameters on the fast path; print the best, write sweep.csv."""
-    spec = build_spec(
-        strategy=strategy,
-        params=parse_pairs(param, "--param"),
-        cash=Decimal(repr(cash)),
-        commission=commission,
-        slippage_bps=slippage_bps,
-        sizing=sizing,
+    spec = session_spec(
+        strategy,
+        param,
+        cash,
+        commission,
+        slippage_bps,
+        sizing,
+        check_params=False,
         risk={"max_daily_loss": max_daily_loss, "max_drawdown": max_drawdown},
     )
     ranges = parse_pairs(grid, "--grid")
