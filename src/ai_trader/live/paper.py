@@ -8,9 +8,10 @@ indicators are ready at once.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -20,9 +21,11 @@ from ai_trader.adapters.sim.config import MarketFill
 from ai_trader.core.clock import NANOS_PER_SECOND, LiveClock
 from ai_trader.domain.bar import Bar
 from ai_trader.engine.engine import EventListener
-from ai_trader.runtime.assembly import assemble_session
+from ai_trader.runtime.assembly import TradingSession, assemble_session
 from ai_trader.runtime.result import RunResult, summarize
 from ai_trader.runtime.spec import SessionSpec
+
+logger = logging.getLogger(__name__)
 
 
 class PaperConfig(BaseModel):
@@ -33,6 +36,7 @@ class PaperConfig(BaseModel):
     max_bars: int | None = Field(None, ge=1, description="stop after this many live bars")
     seed: int = Field(0, ge=0)
     symbol: str = Field("SYN/USD", min_length=1)
+    status_every_bars: int = Field(60, ge=1, description="log equity and position this often")
 
 
 def run_paper(
@@ -55,12 +59,36 @@ def run_paper(
     engine = session.engine
     for listener in listeners:
         engine.subscribe(listener)
+    engine.subscribe_bars(_status_logger(session, config.status_every_bars))
     engine.warm_up(history)
     if history:
         session.venue.process_bar(history[-1])  # the venue knows the last price before bar 1
     started = time.perf_counter()
     engine.run()  # the feed ends as soon as stop_event is set
     return summarize(session, time.perf_counter() - started)
+
+
+def _status_logger(session: TradingSession, every: int) -> Callable[[Bar], None]:
+    engine = session.engine
+    seen = 0
+
+    def log_status(bar: Bar) -> None:
+        nonlocal seen
+        seen += 1
+        if seen % every:
+            return
+        halt = engine.risk.halt
+        logger.info(
+            "bar %d: %s close %.4f, equity %.2f, position %g%s",
+            seen,
+            bar.symbol,
+            bar.close,
+            engine.portfolio.equity_float(),
+            engine.portfolio.position_quantity(bar.symbol),
+            f", entries halted ({halt.reason})" if halt else "",
+        )
+
+    return log_status
 
 
 def _history(stream: SyntheticBarStream, clock: LiveClock, config: PaperConfig) -> Iterator[Bar]:
