@@ -10,6 +10,7 @@ import typer
 from ai_trader import __version__
 from ai_trader.cli import (
     backtest_command,
+    backup_command,
     paper_command,
     strategies_command,
     sweep_command,
@@ -33,6 +34,7 @@ def build_app() -> typer.Typer:
     app.command("paper")(paper_command.paper)
     app.command("sweep")(sweep_command.sweep)
     app.command("strategies")(strategies_command.strategies)
+    app.add_typer(backup_command.app, name="backup")
 
     @app.command("version")
     def version() -> None:
