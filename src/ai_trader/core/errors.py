@@ -5,6 +5,7 @@
     │   └── DataError          a data file or series is unusable (missing column, NaN, ...)
     ├── TransientVenueError    retry with backoff: timeout, connection reset, rate limit
     ├── VenueRejectedError     record and do not retry: the venue said no
+    ├── StateStoreUnavailableError  retry later; meanwhile refuse new entries (fail closed)
     ├── StrategyError          isolate the strategy that raised it
     └── InvariantViolation     fail fast: state is corrupt, continuing would be worse
 
@@ -30,6 +31,10 @@ class TransientVenueError(AiTraderError):
 
 class VenueRejectedError(AiTraderError):
     """The venue refused a request; retrying the same request will not help."""
+
+
+class StateStoreUnavailableError(AiTraderError):
+    """The runtime state store (Redis) stopped answering; the operation may be retried."""
 
 
 class StrategyError(AiTraderError):
