@@ -287,7 +287,8 @@ def test_core_check_refuses_imports_of_other_ai_trader_layers() -> None:
 PUBLIC = {
     "ai_trader.core": [
         "ZERO", "AiTraderError", "ClientOrderIdGenerator", "Clock", "ConfigurationError",
-        "DataError", "InvariantViolation", "LiveClock", "StateStoreUnavailableError", "StrategyError", "TestClock",
+        "DataError", "InvariantViolation", "LiveClock", "StateStoreUnavailableError",
+        "StrategyError", "TestClock",
         "TransientVenueError", "VenueRejectedError", "floor_to_step", "new_run_id",
         "to_decimal",
     ],

@@ -11,6 +11,7 @@ from ai_trader import __version__
 from ai_trader.cli import (
     backtest_command,
     backup_command,
+    db_command,
     paper_command,
     strategies_command,
     sweep_command,
@@ -35,6 +36,7 @@ def build_app() -> typer.Typer:
     app.command("sweep")(sweep_command.sweep)
     app.command("strategies")(strategies_command.strategies)
     app.add_typer(backup_command.app, name="backup")
+    app.add_typer(db_command.build_db_app(), name="db")
 
     @app.command("version")
     def version() -> None:

@@ -1,0 +1,242 @@
+"""``SqlJournal``: the write-ahead order journal (SPEC EXE-2) on SQLAlchemy.
+
+``record_intent`` commits the order as ``pending_submit`` before it returns, so an order
+the executor may have seen is always on disk. ``record_event`` moves the order's status
+and stores fills once per (venue, venue order id, trade id): a repeated fill is ignored.
+The queries at the bottom are what crash recovery reads back.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, Insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, sessionmaker
+
+from ai_trader.adapters.db.models import AuditEventRow, FillRow, OrderRow
+from ai_trader.core.clock import datetime_to_ns, ns_to_datetime
+from ai_trader.core.errors import InvariantViolation
+from ai_trader.core.ids import ClientOrderId, TradeId, VenueOrderId
+from ai_trader.domain.enums import LiquiditySide, OrderStatus, Side
+from ai_trader.domain.events import (
+    Event,
+    OrderAccepted,
+    OrderCanceled,
+    OrderDenied,
+    OrderFilled,
+    OrderRejected,
+    TradingHalted,
+    TradingResumed,
+)
+from ai_trader.domain.fills import Fill
+from ai_trader.domain.orders import Order
+from ai_trader.domain.positions import Position
+
+logger = logging.getLogger(__name__)
+
+OPEN_STATUSES = tuple(status.value for status in OrderStatus if status.is_open)
+JOURNAL_ACTOR = "engine"
+
+
+def _wall_clock() -> datetime:
+    return datetime.now(tz=UTC)
+
+
+class SqlJournal:
+    """The ``Journal`` port on a SQLAlchemy engine (SQLite or PostgreSQL)."""
+
+    def __init__(self, engine: Engine, now: Callable[[], datetime] = _wall_clock) -> None:
+        self._engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._now = now
+
+    # -- the Journal port -------------------------------------------------------------
+
+    def record_intent(self, order: Order) -> None:
+        """Insert ``order`` as ``pending_submit`` and commit. Recording the same id again
+        (a retry or a replay after restart) leaves the first record as it is."""
+        with self._sessions.begin() as session:
+            if session.get(OrderRow, order.client_order_id) is None:
+                session.add(self._order_row(order, OrderStatus.PENDING_SUBMIT))
+
+    def record_event(self, event: Event) -> None:
+        with self._sessions.begin() as session:
+            if isinstance(event, OrderFilled):
+                self._record_fill(session, event)
+            elif isinstance(event, OrderAccepted):
+                row = self._row_for(session, event.order)
+                row.venue_order_id = event.venue_order_id
+                if row.status == OrderStatus.PENDING_SUBMIT:
+                    self._set_status(row, OrderStatus.ACCEPTED, None)
+            elif isinstance(event, OrderRejected):
+                row = self._row_for(session, event.order)
+                self._set_status(row, OrderStatus.REJECTED, event.reason)
+            elif isinstance(event, OrderCanceled):
+                self._record_cancel(session, event)
+            elif isinstance(event, OrderDenied):
+                self._record_denial(session, event)
+            elif isinstance(event, TradingHalted | TradingResumed):
+                self._record_trading_switch(session, event)
+
+    # -- queries for recovery -----------------------------------------------------------
+
+    def order(self, client_order_id: str) -> OrderRow | None:
+        with self._sessions() as session:
+            return session.get(OrderRow, client_order_id)
+
+    def open_orders(self) -> list[OrderRow]:
+        """Orders that may still be working at the venue, oldest first."""
+        query = (
+            select(OrderRow)
+            .where(OrderRow.status.in_(OPEN_STATUSES))
+            .order_by(OrderRow.timestamp, OrderRow.client_order_id)
+        )
+        with self._sessions() as session:
+            return list(session.scalars(query))
+
+    def fills(self, client_order_id: str | None = None) -> list[Fill]:
+        """Recorded fills in the order they happened (all, or one order's)."""
+        query = select(FillRow).order_by(FillRow.timestamp, FillRow.id)
+        if client_order_id is not None:
+            query = query.where(FillRow.client_order_id == client_order_id)
+        with self._sessions() as session:
+            return [_fill_from_row(row) for row in session.scalars(query)]
+
+    def positions_from_fills(self) -> dict[str, Position]:
+        """Positions rebuilt by replaying every recorded fill."""
+        positions: dict[str, Position] = {}
+        for fill in self.fills():
+            position = positions.get(fill.symbol, Position(fill.symbol))
+            positions[fill.symbol] = position.apply(fill)
+        return positions
+
+    # -- internals ----------------------------------------------------------------------
+
+    def _order_row(self, order: Order, status: OrderStatus) -> OrderRow:
+        return OrderRow(
+            client_order_id=order.client_order_id,
+            symbol=order.symbol,
+            side=order.side.value,
+            order_type=order.order_type.value,
+            quantity=order.quantity,
+            price=order.price,
+            quote_quantity=order.quote_quantity,
+            reduce_only=order.reduce_only,
+            status=status.value,
+            tag=order.tag,
+            parent_id=order.parent_id,
+            timestamp=ns_to_datetime(order.ts_init),
+            updated_at=self._now(),
+        )
+
+    def _row_for(self, session: Session, order: Order) -> OrderRow:
+        row = session.get(OrderRow, order.client_order_id)
+        if row is None:  # an event for an order whose intent was never journaled
+            logger.warning("order %s had no recorded intent", order.client_order_id)
+            row = self._order_row(order, OrderStatus.PENDING_SUBMIT)
+            session.add(row)
+        return row
+
+    def _set_status(self, row: OrderRow, status: OrderStatus, reason: str | None) -> None:
+        row.status = status.value
+        if reason is not None:
+            row.reason = reason
+        row.updated_at = self._now()
+
+    def _record_fill(self, session: Session, event: OrderFilled) -> None:
+        fill = event.fill
+        row = session.get(OrderRow, fill.client_order_id)
+        if row is None:
+            raise InvariantViolation(
+                f"fill {fill.trade_id} for unknown order {fill.client_order_id}: "
+                "no fill without a recorded order"
+            )
+        result = session.execute(_insert_fill_ignoring_duplicates(session, fill))
+        if getattr(result, "rowcount", 1) == 0:
+            logger.info("duplicate fill %s/%s ignored", fill.venue, fill.trade_id)
+            return
+        row.venue_order_id = row.venue_order_id or fill.venue_order_id
+        status = OrderStatus.FILLED if event.remaining <= 0 else OrderStatus.PARTIALLY_FILLED
+        self._set_status(row, status, None)
+
+    def _record_cancel(self, session: Session, event: OrderCanceled) -> None:
+        row = session.get(OrderRow, event.client_order_id)
+        if row is None:
+            logger.warning("cancel for unknown order %s ignored", event.client_order_id)
+            return
+        self._set_status(row, OrderStatus.CANCELED, event.reason)
+
+    def _record_denial(self, session: Session, event: OrderDenied) -> None:
+        row = session.get(OrderRow, event.client_order_id)
+        if row is None:
+            if event.order is not None:
+                row = self._order_row(event.order, OrderStatus.DENIED)
+            else:
+                row = OrderRow(
+                    client_order_id=event.client_order_id,
+                    symbol=event.symbol,
+                    side=event.side.value,
+                    reduce_only=False,
+                    status=OrderStatus.DENIED.value,
+                    tag="",
+                    timestamp=ns_to_datetime(event.ts_event),
+                    updated_at=self._now(),
+                )
+            session.add(row)
+        self._set_status(row, OrderStatus.DENIED, event.reason)
+
+    def _record_trading_switch(
+        self, session: Session, event: TradingHalted | TradingResumed
+    ) -> None:
+        halted = isinstance(event, TradingHalted)
+        payload: dict[str, object] = {}
+        if isinstance(event, TradingHalted) and event.until_ns is not None:
+            payload["until"] = ns_to_datetime(event.until_ns).isoformat()
+        session.add(
+            AuditEventRow(
+                timestamp=ns_to_datetime(event.ts_event),
+                actor=JOURNAL_ACTOR,
+                action="trading_halted" if halted else "trading_resumed",
+                reason=event.reason,
+                payload=payload,
+            )
+        )
+
+
+def _insert_fill_ignoring_duplicates(session: Session, fill: Fill) -> Insert:
+    values = {
+        "client_order_id": fill.client_order_id,
+        "venue": fill.venue,
+        "venue_order_id": fill.venue_order_id,
+        "trade_id": fill.trade_id,
+        "symbol": fill.symbol,
+        "side": fill.side.value,
+        "quantity": fill.quantity,
+        "price": fill.price,
+        "fee": fill.fee,
+        "liquidity": fill.liquidity.value,
+        "timestamp": ns_to_datetime(fill.ts_event),
+    }
+    keys = ["venue", "venue_order_id", "trade_id"]
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(FillRow).values(values).on_conflict_do_nothing(index_elements=keys)
+    return sqlite.insert(FillRow).values(values).on_conflict_do_nothing(index_elements=keys)
+
+
+def _fill_from_row(row: FillRow) -> Fill:
+    return Fill(
+        client_order_id=ClientOrderId(row.client_order_id),
+        venue_order_id=VenueOrderId(row.venue_order_id),
+        trade_id=TradeId(row.trade_id),
+        venue=row.venue,
+        symbol=row.symbol,
+        side=Side(row.side),
+        quantity=row.quantity,
+        price=row.price,
+        fee=row.fee,
+        liquidity=LiquiditySide(row.liquidity),
+        ts_event=datetime_to_ns(row.timestamp),
+    )
