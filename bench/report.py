@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 OURS = "ai-trader (event-driven)"
+ORDER_PATH_START, ORDER_PATH_END = "<!-- order-path:start -->", "<!-- order-path:end -->"
 
 
 @dataclass(frozen=True)
@@ -150,4 +151,8 @@ def write_report(
         Path(__file__).with_name("notes.md").read_text().strip(),
         "",
     ]
+    previous = path.read_text() if path.exists() else ""
+    if ORDER_PATH_START in previous and ORDER_PATH_END in previous:  # written by bench.order_path
+        kept = previous.split(ORDER_PATH_START, 1)[1].split(ORDER_PATH_END, 1)[0]
+        text += [ORDER_PATH_START + kept + ORDER_PATH_END, ""]
     path.write_text("\n".join(text))
