@@ -11,9 +11,21 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import cast
 
-from sqlalchemy import Engine, Insert, select
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Insert,
+    Table,
+    case,
+    func,
+    inspect,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ai_trader.adapters.db.models import AuditEventRow, FillRow, OrderRow
@@ -58,15 +70,20 @@ class SqlJournal:
     def record_intent(self, order: Order) -> None:
         """Insert ``order`` as ``pending_submit`` and commit. Recording the same id again
         (a retry or a replay after restart) leaves the first record as it is."""
-        with self._sessions.begin() as session:
-            if session.get(OrderRow, order.client_order_id) is None:
-                session.add(self._order_row(order, OrderStatus.PENDING_SUBMIT))
+        values = _order_values(self._order_row(order, OrderStatus.PENDING_SUBMIT))
+        with self._engine.begin() as connection:
+            connection.execute(_insert_ignoring_duplicates(connection, OrderRow, values))
 
     def record_event(self, event: Event) -> None:
+        if not isinstance(event, _JOURNALED_EVENTS):
+            return  # nothing to write (OrderSubmitted, SignalGenerated): no transaction
+        if isinstance(event, OrderAccepted) and self._accept(event):
+            return
+        if isinstance(event, OrderFilled):
+            self._record_fill(event)
+            return
         with self._sessions.begin() as session:
-            if isinstance(event, OrderFilled):
-                self._record_fill(session, event)
-            elif isinstance(event, OrderAccepted):
+            if isinstance(event, OrderAccepted):
                 row = self._row_for(session, event.order)
                 row.venue_order_id = event.venue_order_id
                 if row.status == OrderStatus.PENDING_SUBMIT:
@@ -80,6 +97,24 @@ class SqlJournal:
                 self._record_denial(session, event)
             elif isinstance(event, TradingHalted | TradingResumed):
                 self._record_trading_switch(session, event)
+
+    def _accept(self, event: OrderAccepted) -> bool:
+        """The common case in one UPDATE statement; False when the intent is missing."""
+        accepted = OrderStatus.ACCEPTED.value
+        statement = (
+            update(OrderRow)
+            .where(OrderRow.client_order_id == event.order.client_order_id)
+            .values(
+                venue_order_id=event.venue_order_id,
+                status=case(
+                    (OrderRow.status == OrderStatus.PENDING_SUBMIT.value, accepted),
+                    else_=OrderRow.status,
+                ),
+                updated_at=self._now(),
+            )
+        )
+        with self._engine.begin() as connection:
+            return bool(connection.execute(statement).rowcount)
 
     # -- queries for recovery -----------------------------------------------------------
 
@@ -146,21 +181,33 @@ class SqlJournal:
             row.reason = reason
         row.updated_at = self._now()
 
-    def _record_fill(self, session: Session, event: OrderFilled) -> None:
+    def _record_fill(self, event: OrderFilled) -> None:
+        """Insert the fill unless its (venue, venue order id, trade id) is known, and move
+        the order's status, in one transaction of two Core statements."""
         fill = event.fill
-        row = session.get(OrderRow, fill.client_order_id)
-        if row is None:
-            raise InvariantViolation(
-                f"fill {fill.trade_id} for unknown order {fill.client_order_id}: "
-                "no fill without a recorded order"
-            )
-        result = session.execute(_insert_fill_ignoring_duplicates(session, fill))
-        if getattr(result, "rowcount", 1) == 0:
-            logger.info("duplicate fill %s/%s ignored", fill.venue, fill.trade_id)
-            return
-        row.venue_order_id = row.venue_order_id or fill.venue_order_id
         status = OrderStatus.FILLED if event.remaining <= 0 else OrderStatus.PARTIALLY_FILLED
-        self._set_status(row, status, None)
+        with self._engine.begin() as connection:
+            try:
+                inserted = connection.execute(
+                    _insert_fill_ignoring_duplicates(connection.dialect.name, fill)
+                ).rowcount
+            except IntegrityError:
+                raise InvariantViolation(
+                    f"fill {fill.trade_id} for unknown order {fill.client_order_id}: "
+                    "no fill without a recorded order"
+                ) from None
+            if inserted == 0:
+                logger.info("duplicate fill %s/%s ignored", fill.venue, fill.trade_id)
+                return
+            connection.execute(
+                update(OrderRow)
+                .where(OrderRow.client_order_id == fill.client_order_id)
+                .values(
+                    status=status.value,
+                    venue_order_id=func.coalesce(OrderRow.venue_order_id, fill.venue_order_id),
+                    updated_at=self._now(),
+                )
+            )
 
     def _record_cancel(self, session: Session, event: OrderCanceled) -> None:
         row = session.get(OrderRow, event.client_order_id)
@@ -206,7 +253,35 @@ class SqlJournal:
         )
 
 
-def _insert_fill_ignoring_duplicates(session: Session, fill: Fill) -> Insert:
+_JOURNALED_EVENTS = (
+    OrderFilled,
+    OrderAccepted,
+    OrderRejected,
+    OrderCanceled,
+    OrderDenied,
+    TradingHalted,
+    TradingResumed,
+)
+
+
+def _order_values(row: OrderRow) -> dict[str, object]:
+    """Column name → value of an unsaved row, for a Core INSERT."""
+    mapper = inspect(OrderRow)
+    return {prop.columns[0].name: getattr(row, prop.key) for prop in mapper.column_attrs}
+
+
+def _insert_ignoring_duplicates(
+    connection: Connection, table: type[OrderRow], values: dict[str, object]
+) -> Insert:
+    mapper = inspect(table)
+    keys = [column.name for column in mapper.primary_key]
+    target = cast(Table, mapper.local_table)  # a declarative class maps one Table
+    if connection.dialect.name == "postgresql":
+        return postgresql.insert(target).values(values).on_conflict_do_nothing(index_elements=keys)
+    return sqlite.insert(target).values(values).on_conflict_do_nothing(index_elements=keys)
+
+
+def _insert_fill_ignoring_duplicates(dialect: str, fill: Fill) -> Insert:
     values = {
         "client_order_id": fill.client_order_id,
         "venue": fill.venue,
@@ -221,7 +296,7 @@ def _insert_fill_ignoring_duplicates(session: Session, fill: Fill) -> Insert:
         "timestamp": ns_to_datetime(fill.ts_event),
     }
     keys = ["venue", "venue_order_id", "trade_id"]
-    if session.get_bind().dialect.name == "postgresql":
+    if dialect == "postgresql":
         return postgresql.insert(FillRow).values(values).on_conflict_do_nothing(index_elements=keys)
     return sqlite.insert(FillRow).values(values).on_conflict_do_nothing(index_elements=keys)
 
