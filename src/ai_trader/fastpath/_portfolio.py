@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ai_trader.fastpath._jit import outer_kernel
-from ai_trader.fastpath._state import LOTS_PER_UNIT, STATUS_UNMODELLED
+from ai_trader.fastpath._state import LOTS_PER_UNIT, QUOTE_UNITS, STATUS_UNMODELLED
 
 TradeArray = npt.NDArray[np.void]
 
@@ -31,7 +31,8 @@ def book_fill(
 ) -> None:
     """Book one fill of ``lots`` at ``price`` (side +1 buys, -1 sells)."""
     quantity = lots / LOTS_PER_UNIT
-    fee = price * quantity * fee_rate
+    # the venue rounds fees to the quote currency's 1e-8, as Instrument.round_quote does
+    fee = np.round(price * quantity * fee_rate * QUOTE_UNITS) / QUOTE_UNITS
     before = state.position
     position = before + side * lots
     state.position = position

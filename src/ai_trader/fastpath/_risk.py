@@ -19,6 +19,7 @@ from ai_trader.fastpath._state import (
     FIXED,
     LOTS_PER_UNIT,
     NO_HALT,
+    QUOTE_UNITS,
     TOLERANCE,
 )
 from ai_trader.fastpath._venue import floor_to_lots
@@ -97,8 +98,9 @@ def entry_lots(
         return int(config.fixed_lots)
     if kind == ALL_IN:
         if side > 0:
-            state.entry_quote = cash  # the venue sizes the buy again at the fill price
-            return floor_to_lots(cash / (price * (1.0 + config.fee)), state)
+            quote = np.floor(cash * QUOTE_UNITS) / QUOTE_UNITS  # Instrument.floor_quote
+            state.entry_quote = quote  # the venue sizes the buy again at the fill price
+            return floor_to_lots(quote / (price * (1.0 + config.fee)), state)
         return floor_to_lots(equity / (price * (1.0 + config.fee)), state)
     per_unit_risk = stop if stop > 0.0 else price
     units = config.sizing_fraction * equity / per_unit_risk

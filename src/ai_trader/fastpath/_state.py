@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 LOTS_PER_UNIT = 100_000_000.0  # the default instrument's size step is 1e-8
+QUOTE_UNITS = 1e8  # quote precision (Instrument.quote_increment 1e-8): fees, quote sizes
 TICKS_PER_UNIT = 100_000_000.0  # ... and its price tick is 1e-8
 MAX_EXACT_LOTS = 2.0**53  # beyond this a lot count is no longer exact as a float
 DAY_NS = 86_400 * 1_000_000_000

@@ -123,7 +123,8 @@ class RiskEngine:
         equity = self._portfolio.equity()
         quote: Decimal | None = None
         if self.sizing.kind is SizingKind.ALL_IN and side is Side.BUY:
-            quote, quantity = cash, cash / (price * (ONE + self._fee_rate))
+            quote = self._instrument(signal.symbol).floor_quote(cash)
+            quantity = quote / (price * (ONE + self._fee_rate))
         else:
             quantity = self._units(signal, price, equity, cash, side)
         quantity = self._instrument(signal.symbol).floor_quantity(quantity)

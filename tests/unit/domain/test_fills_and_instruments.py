@@ -60,7 +60,7 @@ def test_instrument_defaults_to_eight_decimal_places() -> None:
     ("fields", "message"),
     [
         ({"symbol": ""}, "symbol must not be empty"),
-        ({"symbol": "X", "price_increment": Decimal(0)}, "must be positive, got 0 and"),
+        ({"symbol": "X", "price_increment": Decimal(0)}, "must be positive, got 0, 1E-8 and 1E-8"),
         ({"symbol": "X", "size_increment": Decimal(-1)}, "must be positive"),
         ({"symbol": "X", "min_quantity": Decimal(-1)}, "min_quantity must be >= 0, got -1"),
     ],

@@ -163,7 +163,8 @@ class SimulatedVenue:
             return
         if quantity <= 0:
             return  # volume budget of this bar used up: keep working on the next bar
-        self._record_fill(working, quantity, price, price * quantity * fee_rate, liquidity)
+        fee = instrument.round_quote(price * quantity * fee_rate)
+        self._record_fill(working, quantity, price, fee, liquidity)
 
     def _fillable_quantity(
         self, working: WorkingOrder, instrument: Instrument, bar: Bar

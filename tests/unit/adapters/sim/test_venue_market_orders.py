@@ -132,7 +132,8 @@ def test_quote_quantity_buy_is_sized_at_the_fill_price_fee_included() -> None:
     [fill] = sim.fills()
     # 1000 / (100 * 1.001) = 9.990009990..., floored to the 1e-8 lot
     assert fill.quantity == D("9.99000999")
-    assert fill.fee == D("0.999000999")  # 9.99000999 * 100 * 0.001
+    # 9.99000999 * 100 * 0.001 = 0.999000999, rounded to the 1e-8 quote precision
+    assert fill.fee == D("0.99900100")
     assert fill.notional + fill.fee <= 1000
 
 
