@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ai_trader.adapters.data.feeds import BarSeriesFeed
 from ai_trader.adapters.data.synthetic import SyntheticMarketConfig, generate_bars
 from ai_trader.adapters.db import SqlJournal, create_database_engine, upgrade_database
-from ai_trader.adapters.sim.config import MarketFill, SimulatedVenueConfig
+from ai_trader.adapters.sim.config import MarketFill
 from ai_trader.adapters.sim.ledger import PersistentSimulatedVenue, VenueLedger
 from ai_trader.core.clock import TestClock
 from ai_trader.core.ids import ClientOrderIdGenerator
@@ -32,10 +32,9 @@ from ai_trader.domain.bar import BarSeries
 from ai_trader.engine.engine import TradingEngine
 from ai_trader.portfolio.portfolio import Portfolio
 from ai_trader.ports.journal import Journal
-from ai_trader.risk.engine import RiskEngine
+from ai_trader.runtime.assembly import build_engine, venue_config
 from ai_trader.runtime.recovery import RecoveryReport, recover
 from ai_trader.runtime.spec import SessionSpec
-from ai_trader.strategies.registry import create_strategy
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +81,7 @@ def run_durable(
     clock = TestClock()
     ledger = VenueLedger(ledger_path)
     try:
-        venue = PersistentSimulatedVenue(_venue_config(spec), clock, ledger)
+        venue = PersistentSimulatedVenue(venue_config(spec, MarketFill.NEXT_OPEN), clock, ledger)
         first = _catch_up(venue, market, config)
         recovery = recover(
             journal,
@@ -103,16 +102,6 @@ def run_durable(
     finally:
         ledger.close()
         database.dispose()
-
-
-def _venue_config(spec: SessionSpec) -> SimulatedVenueConfig:
-    return SimulatedVenueConfig(
-        maker_fee=spec.commission,
-        taker_fee=spec.commission,
-        slippage_bps=spec.slippage_bps,
-        max_volume_share=spec.max_volume_share,
-        market_fill=MarketFill.NEXT_OPEN,
-    )
 
 
 def _catch_up(venue: PersistentSimulatedVenue, market: BarSeries, config: DurableConfig) -> int:
@@ -140,15 +129,13 @@ def _engine(
     portfolio = Portfolio(spec.cash)
     for fill in recovery.fills:
         portfolio.apply_fill(fill)
-    risk = RiskEngine(spec.risk, spec.parsed_sizing(), portfolio, fee_rate=spec.commission)
-    engine = TradingEngine(
+    engine = build_engine(
+        spec,
         clock=venue_clock,
         feed=BarSeriesFeed([market.slice(first)]),
         executor=venue,
-        portfolio=portfolio,
-        risk=risk,
-        strategies=[create_strategy(spec.strategy, config.symbol, spec.params)],
         order_ids=order_ids,
+        portfolio=portfolio,
         journal=journal,
     )
     for working in recovery.open_orders:
