@@ -7,9 +7,6 @@ masked) through ``ConfigurationError``.
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated
-
 import typer
 
 from ai_trader.adapters.db import (
@@ -19,19 +16,7 @@ from ai_trader.adapters.db import (
     mask_url,
     upgrade_database,
 )
-
-DEFAULT_DATABASE_PATH = Path("data/trading_bot.db")
-
-DatabaseUrlOption = Annotated[
-    str | None,
-    typer.Option(
-        "--database-url",
-        envvar="DATABASE_URL",
-        show_envvar=True,
-        help="sqlite:///PATH, postgresql://… or postgresql+psycopg://… "
-        f"(default: SQLite at {DEFAULT_DATABASE_PATH})",
-    ),
-]
+from ai_trader.cli.options import DEFAULT_DATABASE_PATH, DatabaseUrlOption
 
 
 def upgrade(database_url: DatabaseUrlOption = None) -> None:

@@ -86,3 +86,33 @@ def session_spec(
     if check_params:
         spec.validate_strategy()
     return spec
+
+
+# -- storage -------------------------------------------------------------------------
+
+DEFAULT_DATA_DIR = Path("data")
+DEFAULT_DATABASE_PATH = DEFAULT_DATA_DIR / "trading_bot.db"
+
+DatabaseUrlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url",
+        envvar="DATABASE_URL",
+        show_envvar=True,
+        help="sqlite:///PATH, postgresql://… or postgresql+psycopg://… "
+        f"(default: SQLite at {DEFAULT_DATABASE_PATH})",
+    ),
+]
+RedisUrlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--redis-url",
+        envvar="REDIS_URL",
+        show_envvar=True,
+        help="runtime state in Redis (redis://host:port/db); default: data/bot_state.json",
+    ),
+]
+DataDirOption = Annotated[
+    Path,
+    typer.Option(help="database, state file, backups and the paper venue's ledger live here"),
+]

@@ -30,10 +30,10 @@ from ai_trader.core.clock import TestClock
 from ai_trader.core.ids import ClientOrderIdGenerator
 from ai_trader.domain.bar import BarSeries
 from ai_trader.engine.engine import TradingEngine
-from ai_trader.portfolio.portfolio import Portfolio
 from ai_trader.ports.journal import Journal
 from ai_trader.runtime.assembly import build_engine, venue_config
 from ai_trader.runtime.recovery import RecoveryReport, recover
+from ai_trader.runtime.resume import rebuild_portfolio, restore_working_orders
 from ai_trader.runtime.spec import SessionSpec
 
 logger = logging.getLogger(__name__)
@@ -126,21 +126,14 @@ def _engine(
     journal: Journal,
     venue_clock: TestClock,
 ) -> TradingEngine:
-    portfolio = Portfolio(spec.cash)
-    for fill in recovery.fills:
-        portfolio.apply_fill(fill)
     engine = build_engine(
         spec,
         clock=venue_clock,
         feed=BarSeriesFeed([market.slice(first)]),
         executor=venue,
         order_ids=order_ids,
-        portfolio=portfolio,
+        portfolio=rebuild_portfolio(spec.cash, recovery.fills),
         journal=journal,
     )
-    for working in recovery.open_orders:
-        engine.orders.add(working.order)
-        engine.orders.accepted(working.order, working.venue_order_id)
-        for fill in working.fills:
-            engine.orders.filled(fill, working.remaining)
+    restore_working_orders(engine, recovery)
     return engine

@@ -1,9 +1,21 @@
-"""Paper trading: the same engine, paced by the wall clock, on the simulated venue.
+"""Paper trading: the same engine, paced by the wall clock, on a durable simulated venue.
 
-Market orders fill at the last price (the latest bar's close) the moment they are sent,
-as a paper account at a real venue would; stops and limits fill as the bars trade
-through them. Before the first live bar the strategies are warmed up on history, so
-indicators are ready at once.
+Market orders fill at the last price (the latest bar's close) the moment they are sent, as
+a paper account at a real venue would; stops and limits fill as the bars trade through
+them. Everything that must survive the process is durable (SPEC STO-1..4):
+
+* the order journal (database) records every intent before the venue sees it, then the
+  venue's answer and every fill;
+* the paper venue keeps its own ledger (``paper_venue.db``): the account's starting cash,
+  its books, every bar it traded;
+* the runtime state (mode, positions, P&L today, risk marks and halts) is published to the
+  state store; closed trades, positions and performance snapshots go to the database tables.
+
+On start — first run or restart after a crash — the order is: the market resumes where it
+stopped and the venue trades the bars missed meanwhile; recovery reconciles the journal with
+the venue and fails closed on a difference; the portfolio is rebuilt from the journal's
+fills, working orders go back in the order book, the risk limits resume from the state
+store (a halt stays a halt); the strategies warm up; only then are bars traded.
 """
 
 from __future__ import annotations
@@ -11,21 +23,36 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from ai_trader.adapters.data.feeds import LivePacedFeed
-from ai_trader.adapters.data.synthetic import SyntheticBarStream, SyntheticMarketConfig
 from ai_trader.adapters.sim.config import MarketFill
-from ai_trader.core.clock import NANOS_PER_SECOND, LiveClock
+from ai_trader.adapters.sim.ledger import PersistentSimulatedVenue, VenueLedger
+from ai_trader.adapters.state import keys
+from ai_trader.core.clock import LiveClock
+from ai_trader.core.ids import ClientOrderIdGenerator
 from ai_trader.domain.bar import Bar
-from ai_trader.engine.engine import EventListener
-from ai_trader.runtime.assembly import TradingSession, assemble_session
+from ai_trader.domain.enums import Mode
+from ai_trader.engine.engine import EventListener, TradingEngine
+from ai_trader.live.paper_market import PaperMarket, open_paper_market
+from ai_trader.runtime.account_records import AccountRecorder
+from ai_trader.runtime.assembly import TradingSession, build_engine, venue_config
+from ai_trader.runtime.backup_schedule import BackupSchedule
+from ai_trader.runtime.recovery import RecoveryReport, recover
 from ai_trader.runtime.result import RunResult, summarize
+from ai_trader.runtime.resume import rebuild_portfolio, restore_working_orders
 from ai_trader.runtime.spec import SessionSpec
+from ai_trader.runtime.state_sync import RuntimeStatePublisher, restore_risk
+from ai_trader.runtime.storage import Storage
 
 logger = logging.getLogger(__name__)
+
+STARTING_CASH_KEY = "account:starting_cash"
+MODE_HALT_REASON = "mode is halt (kill switch)"
 
 
 class PaperConfig(BaseModel):
@@ -37,6 +64,16 @@ class PaperConfig(BaseModel):
     seed: int = Field(0, ge=0)
     symbol: str = Field("SYN/USD", min_length=1)
     status_every_bars: int = Field(60, ge=1, description="log equity and position this often")
+    snapshot_every_bars: int = Field(60, ge=1, description="performance_metrics row this often")
+
+
+@dataclass(frozen=True, slots=True)
+class PaperResult:
+    run: RunResult
+    recovery: RecoveryReport
+    resumed: bool
+    """True when the account existed before this start (a restart)."""
+    missed_bars: int
 
 
 def run_paper(
@@ -45,27 +82,146 @@ def run_paper(
     *,
     run_id: str,
     stop_event: threading.Event,
+    storage: Storage,
     listeners: tuple[EventListener, ...] = (),
-) -> RunResult:
-    """Trade until ``stop_event`` is set (or ``max_bars`` live bars); returns the summary."""
+    on_ready: Callable[[RecoveryReport], object] | None = None,
+) -> PaperResult:
+    """Recover, then trade until ``stop_event`` is set (or ``max_bars`` live bars).
+
+    ``on_ready`` sees the recovery report after recovery and before the first live bar."""
     spec.validate_strategy()
     clock = LiveClock()
-    stream = SyntheticBarStream(SyntheticMarketConfig(symbol=config.symbol), seed=config.seed)
-    history = list(_history(stream, clock, config))
-    feed = LivePacedFeed(stream, clock, config.bar_seconds, stop_event, config.max_bars)
-    session = assemble_session(
-        spec, run_id=run_id, clock=clock, feed=feed, market_fill=MarketFill.LAST_PRICE
-    )
+    ledger = VenueLedger(storage.config.paper_venue_path)
+    try:
+        venue = PersistentSimulatedVenue(venue_config(spec, MarketFill.LAST_PRICE), clock, ledger)
+        resumed = ledger.last_bar_ts() is not None
+        cash = _account_cash(ledger, spec)
+        market = open_paper_market(
+            symbol=config.symbol,
+            seed=config.seed,
+            bar_seconds=config.bar_seconds,
+            warmup_bars=config.warmup_bars,
+            traded=ledger.recent_bars(config.symbol, config.warmup_bars),
+            now_ns=clock.timestamp_ns(),
+        )
+        if resumed:
+            logger.info(
+                "restart: %d bars closed while stopped, the venue trades %d of them now",
+                market.missed_bars,
+                len(market.venue_bars),
+            )
+        venue.catch_up(market.venue_bars)
+        recovery = recover(
+            storage.journal,
+            venue,
+            database=storage.database,
+            prefix=run_id,
+            ts_event=clock.timestamp_ns(),
+        ).require_ok()
+        feed = LivePacedFeed(market.stream, clock, config.bar_seconds, stop_event, config.max_bars)
+        spec = spec.model_copy(update={"cash": cash})
+        engine = build_engine(
+            spec,
+            clock=clock,
+            feed=feed,
+            executor=venue,
+            order_ids=ClientOrderIdGenerator(run_id, recovery.next_sequence),
+            portfolio=rebuild_portfolio(cash, recovery.fills),
+            journal=storage.journal,
+        )
+        restore_working_orders(engine, recovery)
+        _resume_runtime_state(engine, storage, market)
+        session = TradingSession(run_id, spec, engine, venue)
+        result = _trade(session, config, storage, market, listeners, recovery, on_ready)
+        return PaperResult(result, recovery, resumed, market.missed_bars)
+    finally:
+        ledger.close()
+
+
+def _trade(
+    session: TradingSession,
+    config: PaperConfig,
+    storage: Storage,
+    market: PaperMarket,
+    listeners: tuple[EventListener, ...],
+    recovery: RecoveryReport,
+    on_ready: Callable[[RecoveryReport], object] | None,
+) -> RunResult:
     engine = session.engine
-    for listener in listeners:
+    recorder = AccountRecorder(storage.repositories, engine, session.spec.strategy)
+    recorder.catch_up()
+    publisher = RuntimeStatePublisher(storage.state, engine)
+    backups = (
+        BackupSchedule(storage.backups, storage.config.backup_interval_seconds)
+        if storage.backups is not None and storage.config.backup_interval_seconds > 0
+        else None
+    )
+    for listener in (*listeners, recorder.on_event, publisher.on_event):
         engine.subscribe(listener)
+    engine.subscribe_bars(publisher.on_bar)
+    engine.subscribe_bars(_snapshots(recorder, config.snapshot_every_bars))
     engine.subscribe_bars(_status_logger(session, config.status_every_bars))
-    engine.warm_up(history)
-    if history:
-        session.venue.process_bar(history[-1])  # the venue knows the last price before bar 1
+    if backups is not None:
+        engine.subscribe_bars(backups.on_bar)
+    engine.warm_up(market.history)
+    publisher.publish()
+    if on_ready is not None:
+        on_ready(recovery)
     started = time.perf_counter()
-    engine.run()  # the feed ends as soon as stop_event is set
+    try:
+        engine.run()  # the feed ends as soon as stop_event is set
+    finally:
+        publisher.publish()
+        if backups is not None:
+            backups.close()
+    if engine.bars_processed % config.snapshot_every_bars:  # the last bar had none
+        recorder.snapshot(engine.clock.timestamp_ns())
     return summarize(session, time.perf_counter() - started)
+
+
+def _account_cash(ledger: VenueLedger, spec: SessionSpec) -> Decimal:
+    """The paper account's starting cash: set when it is opened, kept by the venue."""
+    stored = ledger.meta(STARTING_CASH_KEY)
+    if stored is None:
+        ledger.set_meta(STARTING_CASH_KEY, str(spec.cash))
+        return spec.cash
+    cash = Decimal(stored)
+    if cash != spec.cash:
+        logger.warning(
+            "the paper account was opened with %s cash; the requested %s is ignored "
+            "(a new account needs a new data directory)",
+            stored,
+            spec.cash,
+        )
+    return cash
+
+
+def _resume_runtime_state(engine: TradingEngine, storage: Storage, market: PaperMarket) -> None:
+    if market.last_close is not None:
+        for position in engine.portfolio.open_positions():
+            engine.portfolio.mark(position.symbol, market.last_close)
+    state = storage.state
+    restore_risk(engine.risk, state.risk_stats)
+    if state.mode is Mode.HALT:
+        if engine.risk.halt is None:
+            engine.risk.halt_entries(MODE_HALT_REASON, engine.clock.timestamp_ns())
+        logger.warning("mode is halt: entries stay halted until an operator resumes")
+    else:
+        state.mode = Mode.PAPER
+    if state.store.get(keys.CAPITAL_EFFECTIVE) is None:
+        state.capital_effective = 1.0
+
+
+def _snapshots(recorder: AccountRecorder, every: int) -> Callable[[Bar], None]:
+    seen = 0
+
+    def snapshot(bar: Bar) -> None:
+        nonlocal seen
+        seen += 1
+        if seen % every == 0:
+            recorder.snapshot(bar.ts_event)
+
+    return snapshot
 
 
 def _status_logger(session: TradingSession, every: int) -> Callable[[Bar], None]:
@@ -89,10 +245,3 @@ def _status_logger(session: TradingSession, every: int) -> Callable[[Bar], None]
         )
 
     return log_status
-
-
-def _history(stream: SyntheticBarStream, clock: LiveClock, config: PaperConfig) -> Iterator[Bar]:
-    bar_ns = round(config.bar_seconds * NANOS_PER_SECOND)
-    now = clock.timestamp_ns()
-    for index in range(config.warmup_bars, 0, -1):
-        yield stream.next_bar(now - index * bar_ns)

@@ -18,7 +18,7 @@ from ai_trader.domain.orders import Bracket, Order
 from ai_trader.domain.signals import Signal
 from ai_trader.portfolio.portfolio import Portfolio
 from ai_trader.risk.config import RiskConfig, Sizing, SizingKind
-from ai_trader.risk.limits import Halt, LossLimits
+from ai_trader.risk.limits import Halt, LimitsSnapshot, LossLimits
 
 TOLERANCE = Decimal("1e-9")
 
@@ -82,6 +82,14 @@ class RiskEngine:
         self.halt = None
         self._limits.rebase()
         return TradingResumed(reason, ts_event)
+
+    def limits_snapshot(self) -> LimitsSnapshot:
+        return self._limits.snapshot()
+
+    def restore(self, limits: LimitsSnapshot, halt: Halt | None) -> None:
+        """Resume after a restart with the limits' marks and the halt that was in force."""
+        self._limits.restore(limits)
+        self.halt = halt
 
     # -- orders -------------------------------------------------------------------------
 

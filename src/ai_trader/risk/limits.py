@@ -19,6 +19,16 @@ class Halt:
     until_ns: int | None  # None: until an operator resumes
 
 
+@dataclass(frozen=True, slots=True)
+class LimitsSnapshot:
+    """What the limits remember between bars, so a restart measures from the same marks."""
+
+    peak: float
+    day_start: float
+    last: float
+    next_day_ns: int | None
+
+
 class LossLimits:
     """Fed the equity after every bar; returns a ``Halt`` when a limit is reached.
 
@@ -55,6 +65,17 @@ class LossLimits:
         next bar would halt again against the old peak."""
         self.peak = self._last
         self._drawdown_floor = self._last * (1.0 - self._max_drawdown)
+
+    def snapshot(self) -> LimitsSnapshot:
+        return LimitsSnapshot(self.peak, self._day_start, self._last, self._next_day_ns)
+
+    def restore(self, snapshot: LimitsSnapshot) -> None:
+        """Continue from a snapshot taken before a restart (peak, the day's start equity)."""
+        self.peak = snapshot.peak
+        self._drawdown_floor = snapshot.peak * (1.0 - self._max_drawdown)
+        self._set_day_start(snapshot.day_start)
+        self._last = snapshot.last
+        self._next_day_ns = snapshot.next_day_ns
 
     def update(self, ts_event: int, equity: float) -> Halt | None:
         next_day = self._next_day_ns

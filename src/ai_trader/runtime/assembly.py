@@ -9,7 +9,7 @@ from ai_trader.core.clock import Clock
 from ai_trader.core.ids import ClientOrderIdGenerator
 from ai_trader.engine.engine import TradingEngine
 from ai_trader.portfolio.portfolio import Portfolio
-from ai_trader.ports.executor import Executor
+from ai_trader.ports.executor import BarDrivenExecutor, Executor
 from ai_trader.ports.journal import Journal
 from ai_trader.ports.market_data import MarketDataFeed
 from ai_trader.risk.engine import RiskEngine
@@ -22,7 +22,7 @@ class TradingSession:
     run_id: str
     spec: SessionSpec
     engine: TradingEngine
-    venue: SimulatedVenue
+    venue: BarDrivenExecutor
 
 
 def venue_config(spec: SessionSpec, market_fill: MarketFill) -> SimulatedVenueConfig:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-from ai_trader.adapters.sim.config import SimulatedVenueConfig
+from ai_trader.adapters.sim.config import MarketFill, SimulatedVenueConfig
 from ai_trader.adapters.sim.ledger import PersistentSimulatedVenue, VenueLedger
 from ai_trader.core.clock import TestClock
 from ai_trader.core.ids import ClientOrderId
@@ -69,4 +69,33 @@ def test_catch_up_when_order_working_then_filled_without_engine(tmp_path: Path) 
     assert reopened.positions() == {SYMBOL: Decimal(2)}
     assert reopened.ledger.last_bar_ts() == bar(3).ts_event
     assert reopened.ledger.integrity_check() == "ok"
+    reopened.ledger.close()
+
+
+class TickingClock(TestClock):
+    """A clock that moves on every reading, as the wall clock does."""
+
+    def timestamp_ns(self) -> int:
+        self.advance(1_000)
+        return super().timestamp_ns()
+
+
+def test_reopened_venue_when_clock_moves_during_a_step_then_replay_matches(
+    tmp_path: Path,
+) -> None:
+    config = SimulatedVenueConfig(
+        maker_fee=0.001, taker_fee=0.001, market_fill=MarketFill.LAST_PRICE
+    )
+    clock = TickingClock()
+    clock.set_time(bar(1).ts_event)
+    venue = PersistentSimulatedVenue(config, clock, VenueLedger(tmp_path / "venue.db"))
+    venue.process_bar(bar(1))
+    venue.submit(market_order(Side.BUY, 2, client_order_id="A-1", symbol=SYMBOL))
+    venue.submit(market_order(Side.SELL, 2, client_order_id="A-2", symbol=SYMBOL))
+    venue.ledger.close()
+
+    reopened = PersistentSimulatedVenue(config, TestClock(), VenueLedger(tmp_path / "venue.db"))
+
+    assert len(venue.fills()) == 2
+    assert list(reopened.fills()) == list(venue.fills())
     reopened.ledger.close()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import sessionmaker
 
 from ai_trader.adapters.db.models import (
@@ -36,6 +36,10 @@ class Repository(Generic[RowT]):
         with self._sessions.begin() as session:
             session.add(row)
         return row
+
+    def count(self) -> int:
+        with self._sessions() as session:
+            return int(session.scalar(select(func.count()).select_from(self._model)) or 0)
 
     def list_recent(self, limit: int = 10) -> list[RowT]:
         if limit < 1:

@@ -96,8 +96,30 @@ class VenueLedger:
         return [fill_from_json(str(payload)) for (payload,) in rows]
 
     def last_bar_ts(self) -> int | None:
-        row = self._db.execute("SELECT value FROM meta WHERE key = 'last_bar_ts'").fetchone()
-        return None if row is None else int(row[0])
+        value = self.meta("last_bar_ts")
+        return None if value is None else int(value)
+
+    def recent_bars(self, symbol: str, limit: int) -> list[Bar]:
+        """The last ``limit`` bars of ``symbol`` the venue traded, oldest first."""
+        if limit <= 0:
+            return []
+        query = "SELECT payload FROM inputs WHERE kind = 'bar' ORDER BY seq DESC"
+        bars: list[Bar] = []
+        for (payload,) in self._db.execute(query):
+            bar = Bar(*json.loads(payload))
+            if bar.symbol == symbol:
+                bars.append(bar)
+                if len(bars) == limit:
+                    break
+        bars.reverse()
+        return bars
+
+    def meta(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
 
     def integrity_check(self) -> str:
         return str(self._db.execute("PRAGMA integrity_check").fetchone()[0])
@@ -247,7 +269,16 @@ class PersistentSimulatedVenue:
     def _step(self, kind: str, payload: str, action: Callable[[], None]) -> None:
         ts_ns = self._clock.timestamp_ns()
         self._events = []
-        action()
+        # the whole step happens at one instant, the one recorded, or a replay at the
+        # recorded time would stamp its fills differently
+        freeze = self._clock.fixed_ns is None
+        if freeze:
+            self._clock.fixed_ns = ts_ns
+        try:
+            action()
+        finally:
+            if freeze:
+                self._clock.fixed_ns = None
         events, self._events = self._events, []
         changed = {self._apply(event) for event in events} - {None}
         states = [self._states[cid] for cid in changed if cid is not None]

@@ -1,0 +1,106 @@
+"""The account as the runbook queries it: closed trades, positions and performance
+snapshots written to the database (``trades``, ``positions``, ``performance_metrics``).
+
+The journal's fills are the truth; these tables are derived from the portfolio that the
+fills build. After a restart :meth:`AccountRecorder.catch_up` writes the trades closed by
+fills journaled just before a crash, so the tables never miss one and never repeat one.
+"""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+
+from ai_trader.adapters.db import PerformanceMetricRow, PositionRow, Repositories, TradeRow
+from ai_trader.core.clock import ns_to_datetime
+from ai_trader.core.money import to_decimal
+from ai_trader.domain.events import Event, OrderFilled
+from ai_trader.engine.engine import TradingEngine
+from ai_trader.portfolio.trades import ClosedTrade
+
+logger = logging.getLogger(__name__)
+
+AMOUNT_PLACES = Decimal("0.00000001")
+"""Marked amounts (price × quantity) are rounded to this in snapshots."""
+
+
+class AccountRecorder:
+    """Subscribe :meth:`on_event` to the engine; call :meth:`snapshot` now and then."""
+
+    def __init__(self, repositories: Repositories, engine: TradingEngine, strategy: str) -> None:
+        self._repositories = repositories
+        self._engine = engine
+        self._strategy = strategy
+        self._recorded_trades = repositories.trades.count()
+
+    def catch_up(self) -> int:
+        """Write the closed trades and positions the tables lack; returns trades written."""
+        written = self._write_new_trades()
+        for position in self._engine.portfolio.open_positions():
+            self._save_position(position.symbol, self._engine.clock.timestamp_ns())
+        if written:
+            logger.info("account tables: %d closed trades recorded after restart", written)
+        return written
+
+    def on_event(self, event: Event) -> None:
+        if isinstance(event, OrderFilled):
+            self._write_new_trades()
+            self._save_position(event.fill.symbol, event.fill.ts_event)
+
+    def snapshot(self, ts_event: int) -> PerformanceMetricRow:
+        """One ``performance_metrics`` row for the whole portfolio at ``ts_event``."""
+        portfolio = self._engine.portfolio
+        limits = self._engine.risk.limits_snapshot()
+        equity = portfolio.equity_float()
+        closed = portfolio.trades.closed
+        wins = sum(trade.net_pnl > 0 for trade in closed)
+        moment = ns_to_datetime(ts_event)
+        row = PerformanceMetricRow(
+            timestamp=moment,
+            scope="portfolio",
+            date=moment.date(),
+            equity=portfolio.equity().quantize(AMOUNT_PLACES),
+            cash=portfolio.cash.quantize(AMOUNT_PLACES),
+            pnl=(portfolio.equity() - portfolio.starting_cash).quantize(AMOUNT_PLACES),
+            daily_pnl=to_decimal(equity - limits.day_start).quantize(AMOUNT_PLACES),
+            drawdown=1.0 - equity / limits.peak if limits.peak > 0 else 0.0,
+            win_rate=wins / len(closed) if closed else None,
+            sharpe_ratio=None,
+            trade_count=len(closed),
+        )
+        return self._repositories.performance_metrics.add(row)
+
+    def _write_new_trades(self) -> int:
+        closed = self._engine.portfolio.trades.closed
+        new = closed[self._recorded_trades :]
+        for trade in new:
+            self._repositories.trades.add(self._trade_row(trade))
+        self._recorded_trades = len(closed)
+        return len(new)
+
+    def _trade_row(self, trade: ClosedTrade) -> TradeRow:
+        return TradeRow(
+            timestamp=ns_to_datetime(trade.exit_ts),
+            symbol=trade.symbol,
+            side=trade.direction,
+            quantity=trade.quantity,
+            entry_price=trade.entry_price,
+            exit_price=trade.exit_price,
+            pnl=trade.net_pnl,
+            fees=trade.fees,
+            entry_time=ns_to_datetime(trade.entry_ts),
+            strategy=self._strategy,
+        )
+
+    def _save_position(self, symbol: str, ts_event: int) -> None:
+        position = self._engine.portfolio.position(symbol)
+        self._repositories.positions.save(
+            PositionRow(
+                symbol=symbol,
+                quantity=position.quantity,
+                average_price=position.average_price,
+                realized_pnl=position.realized_pnl,
+                fees=position.fees,
+                timestamp=ns_to_datetime(ts_event),
+            )
+        )
