@@ -15,12 +15,20 @@ CLI = Path(sys.executable).parent / "ai-trader"
 RunCli = Callable[..., subprocess.CompletedProcess[str]]
 
 
+def cli_environment() -> dict[str, str]:
+    """The user's environment without storage settings a developer may have exported."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    return {**env, "COLUMNS": "120", "NO_COLOR": "1"}
+
+
 @pytest.fixture
 def run_cli(tmp_path: Path) -> RunCli:
     """Run ``ai-trader ARGS`` in a scratch directory; returns the completed process."""
 
-    def run(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-        env = {**os.environ, "COLUMNS": "120", "NO_COLOR": "1"}
+    def run(
+        *args: str, timeout: float = 120, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        env = {**cli_environment(), **(env or {})}
         return subprocess.run(
             [str(CLI), *args],
             cwd=tmp_path,

@@ -71,7 +71,9 @@ def restore_risk(risk: RiskEngine, stats: Mapping[str, str]) -> bool:
         halt = None
         if stats["halted"] == "1":
             until = stats.get("halt_until_ns", "")
-            halt = Halt(stats["halt_reason"] or "halted before restart", int(until) or None)
+            halt = Halt(
+                stats["halt_reason"] or "halted before restart", int(until) if until else None
+            )
     except (KeyError, ValueError) as exc:
         logger.warning(
             "risk:stats not usable (%s: %s); limits start afresh", type(exc).__name__, exc

@@ -1,4 +1,4 @@
-"""Real services for integration tests: PostgreSQL and Redis on 127.0.0.1.
+"""Real services for integration and acceptance tests: PostgreSQL and Redis on 127.0.0.1.
 
 A missing service skips the test on a developer machine and FAILS it under ``CI=true``:
 CI must never pass by not testing.
