@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sqlite3
 import statistics
 import tempfile
 import time
@@ -90,6 +91,33 @@ def fsync_cost(directory: Path, samples: int = 500) -> dict[str, float]:
     return {"p50_ms": statistics.median(timings), "p99_ms": timings[int(samples * 0.99) - 1]}
 
 
+BATCH_SIZES = (1, 2, 10, 100)
+
+
+def batching_gain(directory: Path, records: int = 2_000) -> dict[int, float]:
+    """Milliseconds per journal record when ``k`` records share one commit, on SQLite with
+    the journal's settings (WAL, synchronous=FULL): what group commit buys on this disk."""
+    per_record: dict[int, float] = {}
+    payload = "x" * 200  # about one journal row
+    for size in BATCH_SIZES:
+        path = directory / f"batch-{size}.db"
+        connection = sqlite3.connect(path, isolation_level=None)
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=FULL")
+        connection.execute("CREATE TABLE journal (id INTEGER PRIMARY KEY, payload TEXT)")
+        begin = time.perf_counter_ns()
+        for start in range(0, records, size):
+            connection.execute("BEGIN IMMEDIATE")
+            connection.executemany(
+                "INSERT INTO journal (payload) VALUES (?)",
+                [(payload,)] * min(size, records - start),
+            )
+            connection.execute("COMMIT")
+        per_record[size] = (time.perf_counter_ns() - begin) / 1e6 / records
+        connection.close()
+    return per_record
+
+
 def temporary_postgres(admin_url: str) -> tuple[str, str]:
     name = f"ai_trader_bench_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(admin_url, autocommit=True) as admin:
@@ -103,7 +131,12 @@ def drop_postgres(admin_url: str, name: str) -> None:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def section(sqlite: dict[str, Any], postgres: dict[str, Any] | None, disk: dict[str, float]) -> str:
+def section(
+    sqlite: dict[str, Any],
+    postgres: dict[str, Any] | None,
+    disk: dict[str, float],
+    batching: dict[int, float],
+) -> str:
     rows = [("SQLite (WAL, synchronous=FULL)", sqlite)]
     if postgres is not None:
         rows.append(("PostgreSQL 127.0.0.1", postgres))
@@ -139,6 +172,19 @@ def section(sqlite: dict[str, Any], postgres: dict[str, Any] | None, disk: dict[
             "statements on the raw driver connection, and group commit across orders, which "
             "divides the flushes per order at the cost of acknowledging an order only when its "
             "group commits.",
+            "",
+            "What batching buys, measured: SQLite with the journal's settings, 2,000 records of "
+            "about one journal row, `k` records per commit:",
+            "",
+            "| records per commit | ms per record |",
+            "|--:|--:|",
+            *(f"| {size} | {ms:.4f} |" for size, ms in batching.items()),
+            "",
+            f"Committing an acceptance and its fill together (k = 2) costs {batching[2]:.3f} ms "
+            f"per record instead of {batching[1]:.3f} ms; group commit of 10 records brings it "
+            f"to {batching[10]:.3f} ms and of 100 to {batching[100]:.3f} ms, at the "
+            "price of a later acknowledgement. The journal keeps one commit per record: an "
+            "intent must be on disk before the venue sees the order, whatever else is waiting.",
             END,
         ]
     )
@@ -164,13 +210,14 @@ def main() -> None:
         directory = Path(scratch)
         sqlite = measure(None, directory / "journal.db", args.orders)
         disk = fsync_cost(directory)
+        batching = batching_gain(directory)
     postgres_url, name = temporary_postgres(args.postgres)
     try:
         postgres = measure(postgres_url, Path("unused.db"), args.orders)
     finally:
         drop_postgres(args.postgres, name)
-    print({"sqlite": sqlite, "postgres": postgres, "fsync": disk})
-    write_section(section(sqlite, postgres, disk), args.output)
+    print({"sqlite": sqlite, "postgres": postgres, "fsync": disk, "batching": batching})
+    write_section(section(sqlite, postgres, disk, batching), args.output)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Child process of the kill -9 test: run the durable session, maybe die at a crash point.
 
-Usage: ``python kill9_child.py JOURNAL_DB LEDGER_DB TOTAL_BARS SEED``. With
+Usage: ``python kill9_child.py JOURNAL LEDGER_DB TOTAL_BARS SEED``; JOURNAL is a SQLite
+file or a ``postgresql+psycopg://`` URL. With
 ``AI_TRADER_CRASH_POINT`` set to one of ``CRASH_POINTS``, the process sends itself SIGKILL
 the ``AI_TRADER_CRASH_AT``-th time (default 1st) it reaches that point. It prints
 ``ACK <client order id>`` once an acceptance is journaled, ``FILL <trade id>`` once a fill
@@ -71,7 +72,8 @@ def main(argv: list[str]) -> int:
     result = run_durable(
         SPEC,
         DurableConfig(seed=int(seed), total_bars=int(total_bars)),
-        journal_path=Path(journal_path),
+        journal_path=Path("unused.db") if "://" in journal_path else Path(journal_path),
+        database_url=journal_path if "://" in journal_path else None,
         ledger_path=Path(ledger_path),
         wrap_journal=lambda journal: CrashingJournal(journal, point, at),
         on_recovered=lambda report: print(

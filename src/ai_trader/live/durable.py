@@ -64,18 +64,20 @@ def run_durable(
     *,
     journal_path: Path,
     ledger_path: Path,
+    database_url: str | None = None,
     wrap_journal: Callable[[Journal], Journal] | None = None,
     on_recovered: Callable[[RecoveryReport], object] | None = None,
 ) -> DurableResult:
     """Start (or restart) the session, recover, trade up to ``total_bars`` and return.
 
-    ``wrap_journal`` wraps the journal the engine writes to (recovery uses the real one);
+    The journal is SQLite at ``journal_path`` unless ``database_url`` names another
+    database. ``wrap_journal`` wraps the journal the engine writes to (recovery uses the real one);
     ``on_recovered`` sees the recovery report before any bar is traded."""
     spec.validate_strategy()
     market = generate_bars(
         SyntheticMarketConfig(symbol=config.symbol), config.total_bars, config.seed
     )
-    database = create_database_engine(None, journal_path)
+    database = create_database_engine(database_url, journal_path)
     upgrade_database(database)
     journal = SqlJournal(database)
     clock = TestClock()
