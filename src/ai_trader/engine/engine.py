@@ -21,7 +21,7 @@ from ai_trader.core.clock import Clock, TestClock
 from ai_trader.core.errors import InvariantViolation
 from ai_trader.core.ids import ClientOrderIdGenerator
 from ai_trader.domain.bar import Bar
-from ai_trader.domain.commands import CancelOrder, Command, SubmitOrder
+from ai_trader.domain.commands import OPERATOR, CancelOrder, Command, OpenPosition, SubmitOrder
 from ai_trader.domain.enums import OrderStatus, SignalAction
 from ai_trader.domain.events import (
     Event,
@@ -33,6 +33,7 @@ from ai_trader.domain.events import (
     OrderSubmitted,
     SignalGenerated,
 )
+from ai_trader.domain.orders import Order
 from ai_trader.domain.signals import Signal
 from ai_trader.engine.order_book import OrderBook
 from ai_trader.portfolio.portfolio import Portfolio
@@ -75,6 +76,8 @@ class TradingEngine:
         self._bar_listeners: list[Callable[[Bar], None]] = []
         self._stopped = False
         self._warming_up = False
+        self.strategy_orders_enabled = True
+        """False in manual mode: strategies' signals are published, not traded."""
         self.bars_processed = 0
         for strategy in strategies:
             strategy.attach(self)
@@ -178,6 +181,8 @@ class TradingEngine:
             return
         if self._listeners:
             self._publish(SignalGenerated(signal))
+        if not self.strategy_orders_enabled:
+            return
         if signal.action is SignalAction.EXIT:
             self._cancel_open_orders(signal.symbol)
         decision = self.risk.evaluate(signal, self._order_ids.next_id())
@@ -188,12 +193,52 @@ class TradingEngine:
             return
         self.execute(SubmitOrder(decision))
 
-    def _cancel_open_orders(self, symbol: str) -> None:
+    def _cancel_open_orders(self, symbol: str, reason: str = "strategy exit") -> int:
         """Before going flat: cancel what could still add to or close the position (the
         rest of a partly filled entry, bracket exits), so the exit order is the last word."""
+        canceled = 0
         for record in self.orders.open_records():
             if record.order.symbol == symbol:
-                self.execute(CancelOrder(record.order.client_order_id, symbol, "strategy exit"))
+                self.execute(CancelOrder(record.order.client_order_id, symbol, reason))
+                canceled += 1
+        return canceled
+
+    # -- operator actions (API, CLI, chat) ----------------------------------------------
+
+    def open_position(self, request: OpenPosition) -> Order | OrderDenied:
+        """An operator's entry at the last price (market) or a limit; risk decides.
+        Raises ``InvariantViolation`` before any price is known for the symbol and
+        ``ValueError`` for a stop or take-profit on the wrong side of the entry."""
+        last = self.portfolio.mark_price(request.symbol)
+        ts = self.clock.timestamp_ns()
+        decision = self.risk.evaluate_open(request, last, self._order_ids.next_id(), ts)
+        if isinstance(decision, OrderDenied):
+            self._record(decision)
+        else:
+            self.execute(SubmitOrder(decision))
+        return decision
+
+    def close_position(self, symbol: str, reason: str) -> Order | None:
+        """Cancel the symbol's working orders and flatten it with a reduce-only market
+        order; None when it was flat."""
+        self._cancel_open_orders(symbol, reason)
+        order = self.risk.exit_order(
+            symbol, self._order_ids.next_id(), self.clock.timestamp_ns(), OPERATOR
+        )
+        if order is not None:
+            self.execute(SubmitOrder(order))
+        return order
+
+    def close_all(self, reason: str) -> list[Order]:
+        """Flatten every open position (and cancel the working orders of those symbols)."""
+        symbols = {p.symbol for p in self.portfolio.open_positions()}
+        exits = [self.close_position(symbol, reason) for symbol in sorted(symbols)]
+        return [order for order in exits if order is not None]
+
+    def cancel_all(self, reason: str) -> int:
+        """Cancel every working order; returns how many cancels were sent."""
+        symbols = {record.order.symbol for record in self.orders.open_records()}
+        return sum(self._cancel_open_orders(symbol, reason) for symbol in sorted(symbols))
 
     # -- commands and events ------------------------------------------------------------
 

@@ -20,10 +20,11 @@ store (a halt stays a halt); the strategies warm up; only then are bars traded.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -39,6 +40,7 @@ from ai_trader.domain.bar import Bar
 from ai_trader.domain.enums import Mode
 from ai_trader.engine.engine import EventListener, TradingEngine
 from ai_trader.live.paper_market import PaperMarket, open_paper_market
+from ai_trader.ports.market_data import MarketDataFeed
 from ai_trader.runtime.account_records import AccountRecorder
 from ai_trader.runtime.assembly import TradingSession, build_engine, venue_config
 from ai_trader.runtime.backup_schedule import BackupSchedule
@@ -89,14 +91,84 @@ def run_paper(
     """Recover, then trade until ``stop_event`` is set (or ``max_bars`` live bars).
 
     ``on_ready`` sees the recovery report after recovery and before the first live bar."""
-    spec.validate_strategy()
-    clock = LiveClock()
-    ledger = VenueLedger(storage.config.paper_venue_path)
+    session = PaperSession(
+        spec, config, run_id=run_id, stop_event=stop_event, storage=storage, listeners=listeners
+    )
     try:
-        venue = PersistentSimulatedVenue(venue_config(spec, MarketFill.LAST_PRICE), clock, ledger)
-        resumed = ledger.last_bar_ts() is not None
-        cash = _account_cash(ledger, spec)
-        market = open_paper_market(
+        recovery = session.open()
+        if on_ready is not None:
+            on_ready(recovery)
+        run = session.run()
+        return PaperResult(run, recovery, session.resumed, session.missed_bars)
+    finally:
+        session.close()
+
+
+class PaperSession:
+    """One paper-trading process: :meth:`open` recovers and prepares, :meth:`run` trades
+    until the stop event, :meth:`close` releases the venue ledger.
+
+    With ``engine_lock``, the engine only runs a bar while holding it, so another thread
+    (the API) can act on the engine between bars by taking the same lock."""
+
+    def __init__(
+        self,
+        spec: SessionSpec,
+        config: PaperConfig,
+        *,
+        run_id: str,
+        stop_event: threading.Event,
+        storage: Storage,
+        listeners: tuple[EventListener, ...] = (),
+        engine_lock: threading.RLock | None = None,
+    ) -> None:
+        spec.validate_strategy()
+        self.spec = spec
+        self.config = config
+        self.run_id = run_id
+        self.storage = storage
+        self._stop_event = stop_event
+        self._listeners = listeners
+        self._lock = engine_lock
+        self._clock = LiveClock()
+        self._ledger: VenueLedger | None = None
+        self._session: TradingSession | None = None
+        self._market: PaperMarket | None = None
+        self._recorder: AccountRecorder | None = None
+        self._publisher: RuntimeStatePublisher | None = None
+        self._backups: BackupSchedule | None = None
+        self.recovery: RecoveryReport | None = None
+        self.resumed = False
+        self.missed_bars = 0
+
+    @property
+    def session(self) -> TradingSession:
+        if self._session is None:
+            raise RuntimeError("the paper session is not open")
+        return self._session
+
+    @property
+    def engine(self) -> TradingEngine:
+        return self.session.engine
+
+    @property
+    def publisher(self) -> RuntimeStatePublisher | None:
+        return self._publisher
+
+    @property
+    def backups(self) -> BackupSchedule | None:
+        return self._backups
+
+    def open(self) -> RecoveryReport:
+        """Everything before the first live bar; see the module docstring for the order."""
+        config, storage, clock = self.config, self.storage, self._clock
+        self._ledger = ledger = VenueLedger(storage.config.paper_venue_path)
+        venue = PersistentSimulatedVenue(
+            venue_config(self.spec, MarketFill.LAST_PRICE), clock, ledger
+        )
+        self.resumed = ledger.last_bar_ts() is not None
+        cash = _account_cash(ledger, self.spec)
+        self._market = market = open_paper_market(
             symbol=config.symbol,
             seed=config.seed,
             bar_seconds=config.bar_seconds,
@@ -104,79 +176,105 @@ def run_paper(
             traded=ledger.recent_bars(config.symbol, config.warmup_bars),
             now_ns=clock.timestamp_ns(),
         )
-        if resumed:
+        self.missed_bars = market.missed_bars
+        if self.resumed:
             logger.info(
                 "restart: %d bars closed while stopped, the venue trades %d of them now",
                 market.missed_bars,
                 len(market.venue_bars),
             )
         venue.catch_up(market.venue_bars)
-        recovery = recover(
+        self.recovery = recovery = recover(
             storage.journal,
             venue,
             database=storage.database,
-            prefix=run_id,
+            prefix=self.run_id,
             ts_event=clock.timestamp_ns(),
         ).require_ok()
-        feed = LivePacedFeed(market.stream, clock, config.bar_seconds, stop_event, config.max_bars)
-        spec = spec.model_copy(update={"cash": cash})
+        self.spec = spec = self.spec.model_copy(update={"cash": cash})
+        feed: MarketDataFeed = LivePacedFeed(
+            market.stream, clock, config.bar_seconds, self._stop_event, config.max_bars
+        )
+        if self._lock is not None:
+            feed = LockedFeed(feed, self._lock)
         engine = build_engine(
             spec,
             clock=clock,
             feed=feed,
             executor=venue,
-            order_ids=ClientOrderIdGenerator(run_id, recovery.next_sequence),
+            order_ids=ClientOrderIdGenerator(self.run_id, recovery.next_sequence),
             portfolio=rebuild_portfolio(cash, recovery.fills),
             journal=storage.journal,
         )
         restore_working_orders(engine, recovery)
         _resume_runtime_state(engine, storage, market)
-        session = TradingSession(run_id, spec, engine, venue)
-        result = _trade(session, config, storage, market, listeners, recovery, on_ready)
-        return PaperResult(result, recovery, resumed, market.missed_bars)
-    finally:
-        ledger.close()
+        self._session = TradingSession(self.run_id, spec, engine, venue)
+        self._wire(engine)
+        engine.warm_up(market.history)
+        assert self._publisher is not None
+        self._publisher.publish()
+        return recovery
+
+    def _wire(self, engine: TradingEngine) -> None:
+        storage, config = self.storage, self.config
+        self._recorder = recorder = AccountRecorder(
+            storage.repositories, engine, self.spec.strategy
+        )
+        recorder.catch_up()
+        self._publisher = publisher = RuntimeStatePublisher(storage.state, engine)
+        if storage.backups is not None and storage.config.backup_interval_seconds > 0:
+            self._backups = BackupSchedule(storage.backups, storage.config.backup_interval_seconds)
+        for listener in (*self._listeners, recorder.on_event, publisher.on_event):
+            engine.subscribe(listener)
+        engine.subscribe_bars(publisher.on_bar)
+        engine.subscribe_bars(_snapshots(recorder, config.snapshot_every_bars))
+        engine.subscribe_bars(_status_logger(engine, config.status_every_bars))
+        if self._backups is not None:
+            engine.subscribe_bars(self._backups.on_bar)
+
+    def run(self) -> RunResult:
+        """Trade until the stop event (or ``max_bars``); state is published on the way out."""
+        session = self.session
+        engine = session.engine
+        started = time.perf_counter()
+        try:
+            engine.run()  # the feed ends as soon as the stop event is set
+        finally:
+            with self._locked():
+                if self._publisher is not None:
+                    self._publisher.publish()
+                if engine.bars_processed % self.config.snapshot_every_bars and self._recorder:
+                    self._recorder.snapshot(engine.clock.timestamp_ns())
+            if self._backups is not None:
+                self._backups.close()
+        return summarize(session, time.perf_counter() - started)
+
+    def close(self) -> None:
+        if self._ledger is not None:
+            self._ledger.close()
+            self._ledger = None
+
+    def _locked(self) -> contextlib.AbstractContextManager[object]:
+        return self._lock if self._lock is not None else contextlib.nullcontext()
 
 
-def _trade(
-    session: TradingSession,
-    config: PaperConfig,
-    storage: Storage,
-    market: PaperMarket,
-    listeners: tuple[EventListener, ...],
-    recovery: RecoveryReport,
-    on_ready: Callable[[RecoveryReport], object] | None,
-) -> RunResult:
-    engine = session.engine
-    recorder = AccountRecorder(storage.repositories, engine, session.spec.strategy)
-    recorder.catch_up()
-    publisher = RuntimeStatePublisher(storage.state, engine)
-    backups = (
-        BackupSchedule(storage.backups, storage.config.backup_interval_seconds)
-        if storage.backups is not None and storage.config.backup_interval_seconds > 0
-        else None
-    )
-    for listener in (*listeners, recorder.on_event, publisher.on_event):
-        engine.subscribe(listener)
-    engine.subscribe_bars(publisher.on_bar)
-    engine.subscribe_bars(_snapshots(recorder, config.snapshot_every_bars))
-    engine.subscribe_bars(_status_logger(session, config.status_every_bars))
-    if backups is not None:
-        engine.subscribe_bars(backups.on_bar)
-    engine.warm_up(market.history)
-    publisher.publish()
-    if on_ready is not None:
-        on_ready(recovery)
-    started = time.perf_counter()
-    try:
-        engine.run()  # the feed ends as soon as stop_event is set
-    finally:
-        publisher.publish()
-        if backups is not None:
-            backups.close()
-    if engine.bars_processed % config.snapshot_every_bars:  # the last bar had none
-        recorder.snapshot(engine.clock.timestamp_ns())
-    return summarize(session, time.perf_counter() - started)
+class LockedFeed:
+    """A feed whose consumer holds ``lock`` while it handles each bar: the lock is taken
+    when a bar is handed over and released when the next one is asked for, so waiting for
+    the market never blocks other users of the engine."""
+
+    def __init__(self, feed: MarketDataFeed, lock: threading.RLock) -> None:
+        self._feed = feed
+        self._lock = lock
+
+    @property
+    def symbols(self) -> tuple[str, ...]:
+        return tuple(self._feed.symbols)
+
+    def __iter__(self) -> Iterator[Bar]:
+        for bar in self._feed:
+            with self._lock:
+                yield bar
 
 
 def _account_cash(ledger: VenueLedger, spec: SessionSpec) -> Decimal:
@@ -224,8 +322,7 @@ def _snapshots(recorder: AccountRecorder, every: int) -> Callable[[Bar], None]:
     return snapshot
 
 
-def _status_logger(session: TradingSession, every: int) -> Callable[[Bar], None]:
-    engine = session.engine
+def _status_logger(engine: TradingEngine, every: int) -> Callable[[Bar], None]:
     seen = 0
 
     def log_status(bar: Bar) -> None:

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from ai_trader.core.ids import ClientOrderId
 from ai_trader.core.money import ONE, ZERO, to_decimal
+from ai_trader.domain.commands import OPERATOR, OpenPosition
 from ai_trader.domain.enums import OrderType, Side, SignalAction
 from ai_trader.domain.events import Event, OrderDenied, TradingHalted, TradingResumed
 from ai_trader.domain.instrument import Instrument
@@ -103,18 +104,59 @@ class RiskEngine:
         return self._entry_order(signal, order_id, side)
 
     def _exit_order(self, signal: Signal, order_id: ClientOrderId) -> Order | None:
-        position = self._portfolio.position(signal.symbol).quantity
+        return self.exit_order(signal.symbol, order_id, signal.ts_event, signal.strategy)
+
+    def exit_order(self, symbol: str, order_id: ClientOrderId, ts: int, tag: str) -> Order | None:
+        """A reduce-only market order that flattens ``symbol``; None when already flat."""
+        position = self._portfolio.position(symbol).quantity
         if position == 0:
             return None
         return Order(
             client_order_id=order_id,
-            symbol=signal.symbol,
+            symbol=symbol,
             side=Side.SELL if position > 0 else Side.BUY,
             order_type=OrderType.MARKET,
             quantity=abs(position),
-            ts_init=signal.ts_event,
+            ts_init=ts,
             reduce_only=True,
-            tag=signal.strategy,
+            tag=tag,
+        )
+
+    def evaluate_open(
+        self, request: OpenPosition, last_price: Decimal, order_id: ClientOrderId, ts: int
+    ) -> Order | OrderDenied:
+        """An operator's entry, through the same halts and checks as a strategy's.
+        Raises ValueError for a stop or take-profit on the wrong side of the entry."""
+        side = request.side
+        entry = request.limit_price if request.limit_price is not None else last_price
+        stop, take = request.bracket_distances(entry)
+        if self.halt is not None:
+            return self._denial(request.symbol, side, order_id, ts, self.halt.reason)
+        equity = self._portfolio.equity()
+        cash = self._portfolio.cash
+        if request.quantity is not None:
+            quantity = request.quantity
+        else:
+            assert request.risk_fraction is not None
+            quantity = request.risk_fraction * equity / (stop or entry)
+            if side is Side.BUY:
+                quantity = min(quantity, cash / (entry * (ONE + self._fee_rate)))
+        instrument = self._instrument(request.symbol)
+        quantity = instrument.floor_quantity(quantity)
+        position = self._portfolio.position(request.symbol).quantity
+        reason = self._check_entry(request.symbol, side, quantity, entry, cash, equity, position)
+        if reason:
+            return self._denial(request.symbol, side, order_id, ts, reason)
+        return Order(
+            client_order_id=order_id,
+            symbol=request.symbol,
+            side=side,
+            order_type=request.order_type,
+            quantity=quantity,
+            ts_init=ts,
+            price=instrument.round_price(request.limit_price) if request.limit_price else None,
+            bracket=Bracket(stop, take) if stop is not None or take is not None else None,
+            tag=OPERATOR,
         )
 
     def _entry_order(
@@ -202,6 +244,12 @@ class RiskEngine:
         self, signal: Signal, order_id: ClientOrderId, side: Side, reason: str
     ) -> OrderDenied:
         return OrderDenied(order_id, signal.symbol, side, reason, signal.ts_event)
+
+    @staticmethod
+    def _denial(
+        symbol: str, side: Side, order_id: ClientOrderId, ts: int, reason: str
+    ) -> OrderDenied:
+        return OrderDenied(order_id, symbol, side, reason, ts)
 
     def _instrument(self, symbol: str) -> Instrument:
         instrument = self._instruments.get(symbol)
