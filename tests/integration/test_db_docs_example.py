@@ -29,4 +29,4 @@ def test_database_reference_example_creates_the_default_sqlite_database(
     assert isinstance(engine, Engine)
     engine.dispose()
     assert (tmp_path / "data" / "trading_bot.db").is_file()
-    assert len(TABLE_NAMES) == 8
+    assert len(TABLE_NAMES) == 9

@@ -12,9 +12,14 @@ from ai_trader.cli import (
     backtest_command,
     backup_command,
     db_command,
+    init_command,
+    mode_command,
     paper_command,
+    run_command,
+    secrets_command,
     strategies_command,
     sweep_command,
+    token_command,
 )
 from ai_trader.core.errors import AiTraderError
 
@@ -31,12 +36,17 @@ def build_app() -> typer.Typer:
         pretty_exceptions_enable=False,
         rich_markup_mode=None,
     )
+    app.command("run")(run_command.run)
+    app.command("mode")(mode_command.mode)
+    app.command("init")(init_command.init)
     app.command("backtest")(backtest_command.backtest)
     app.command("paper")(paper_command.paper)
     app.command("sweep")(sweep_command.sweep)
     app.command("strategies")(strategies_command.strategies)
     app.add_typer(backup_command.app, name="backup")
     app.add_typer(db_command.build_db_app(), name="db")
+    app.add_typer(token_command.build_token_app(), name="token")
+    app.add_typer(secrets_command.build_secrets_app(), name="secrets")
 
     @app.command("version")
     def version() -> None:

@@ -32,6 +32,8 @@ from ai_trader.domain.events import (
     OrderRejected,
     OrderSubmitted,
     SignalGenerated,
+    TradingHalted,
+    TradingResumed,
 )
 from ai_trader.domain.orders import Order
 from ai_trader.domain.signals import Signal
@@ -234,6 +236,17 @@ class TradingEngine:
         symbols = {p.symbol for p in self.portfolio.open_positions()}
         exits = [self.close_position(symbol, reason) for symbol in sorted(symbols)]
         return [order for order in exits if order is not None]
+
+    def halt_entries(self, reason: str, until_ns: int | None = None) -> TradingHalted:
+        """Kill switch: refuse new entries (exits still work) until resumed or ``until_ns``."""
+        event = self.risk.halt_entries(reason, self.clock.timestamp_ns(), until_ns)
+        self._record(event)
+        return event
+
+    def resume_entries(self, reason: str) -> TradingResumed:
+        event = self.risk.resume(reason, self.clock.timestamp_ns())
+        self._record(event)
+        return event
 
     def cancel_all(self, reason: str) -> int:
         """Cancel every working order; returns how many cancels were sent."""

@@ -295,17 +295,18 @@ def _account_cash(ledger: VenueLedger, spec: SessionSpec) -> Decimal:
 
 
 def _resume_runtime_state(engine: TradingEngine, storage: Storage, market: PaperMarket) -> None:
-    if market.last_close is not None:
-        for position in engine.portfolio.open_positions():
-            engine.portfolio.mark(position.symbol, market.last_close)
+    if market.last_close is not None:  # the last price is known before the first live bar
+        engine.portfolio.mark(market.stream.symbol, market.last_close)
     state = storage.state
     restore_risk(engine.risk, state.risk_stats)
     if state.mode is Mode.HALT:
         if engine.risk.halt is None:
             engine.risk.halt_entries(MODE_HALT_REASON, engine.clock.timestamp_ns())
         logger.warning("mode is halt: entries stay halted until an operator resumes")
-    else:
-        state.mode = Mode.PAPER
+    elif state.store.get(keys.MODE) is None:
+        state.mode = Mode.PAPER  # a mode an operator chose (auto, manual) is kept
+    elif state.mode is Mode.MANUAL:
+        engine.strategy_orders_enabled = False
     if state.store.get(keys.CAPITAL_EFFECTIVE) is None:
         state.capital_effective = 1.0
 

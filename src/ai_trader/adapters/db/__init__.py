@@ -1,6 +1,7 @@
 """SQL storage (SPEC STO-1): SQLite by default, PostgreSQL (TimescaleDB when available).
 
-``create_database_engine`` → ``upgrade_database`` → ``SqlJournal`` and ``Repositories``.
+``create_database_engine`` → ``upgrade_database`` → ``SqlJournal`` and ``Repositories``;
+``TokenStore`` keeps the API's bearer tokens (SPEC API-2).
 """
 
 from ai_trader.adapters.db.engine import (
@@ -14,6 +15,7 @@ from ai_trader.adapters.db.journal import SqlJournal
 from ai_trader.adapters.db.migrations import current_revision, head_revision, upgrade_database
 from ai_trader.adapters.db.models import (
     TABLE_NAMES,
+    ApiTokenRow,
     AuditEventRow,
     Base,
     FillRow,
@@ -25,14 +27,17 @@ from ai_trader.adapters.db.models import (
     TradeRow,
 )
 from ai_trader.adapters.db.repositories import PositionRepository, Repositories, Repository
+from ai_trader.adapters.db.tokens import IssuedToken, TokenInfo, TokenStore
 
 __all__ = [
     "ALLOWED_SCHEMES",
     "SQLITE_PRAGMAS",
     "TABLE_NAMES",
+    "ApiTokenRow",
     "AuditEventRow",
     "Base",
     "FillRow",
+    "IssuedToken",
     "OptimizationRunRow",
     "OrderRow",
     "ParameterChangeRow",
@@ -42,6 +47,8 @@ __all__ = [
     "Repositories",
     "Repository",
     "SqlJournal",
+    "TokenInfo",
+    "TokenStore",
     "TradeRow",
     "create_database_engine",
     "current_revision",

@@ -164,4 +164,25 @@ class AuditEventRow(Base):
     payload: Mapped[dict[str, Any]]
 
 
+class ApiTokenRow(Base):
+    """A bearer API token (SPEC API-2). Only the SHA-256 of the token is stored; the prefix
+    (its first characters) lets a person tell tokens apart. A revoked token stays, so a
+    name is never reused."""
+
+    __tablename__ = "api_tokens"
+    __table_args__ = (
+        UniqueConstraint("name", name="uq_api_tokens_name"),
+        UniqueConstraint("token_hash", name="uq_api_tokens_token_hash"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64))  # hex SHA-256 of the token
+    token_prefix: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[datetime]
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
 TABLE_NAMES = tuple(sorted(Base.metadata.tables))

@@ -11,9 +11,11 @@ def test_db_package_exports_exactly_its_public_api() -> None:
             "ALLOWED_SCHEMES",
             "SQLITE_PRAGMAS",
             "TABLE_NAMES",
+            "ApiTokenRow",
             "AuditEventRow",
             "Base",
             "FillRow",
+            "IssuedToken",
             "OptimizationRunRow",
             "OrderRow",
             "ParameterChangeRow",
@@ -23,6 +25,8 @@ def test_db_package_exports_exactly_its_public_api() -> None:
             "Repositories",
             "Repository",
             "SqlJournal",
+            "TokenInfo",
+            "TokenStore",
             "TradeRow",
             "create_database_engine",
             "current_revision",
@@ -35,8 +39,9 @@ def test_db_package_exports_exactly_its_public_api() -> None:
     assert all(hasattr(db, name) for name in db.__all__)
 
 
-def test_table_names_cover_the_runbook_tables() -> None:
+def test_table_names_cover_the_runbook_tables_and_api_tokens() -> None:
     assert set(db.TABLE_NAMES) == {
+        "api_tokens",
         "audit_events",
         "fills",
         "optimization_runs",

@@ -1,0 +1,370 @@
+"""``create_app(settings, facade, authenticator, metrics)``: the HTTP API (SPEC API-1, API-2).
+
+No global state: everything the routes need hangs off ``app.state``. ``/ping`` and
+``/health`` are open; every other route needs a bearer token of at least the viewer role,
+and every route that changes something the operator role (see ``docs/reference/api.md``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, HTTPException, Query, Request, WebSocket, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.websockets import WebSocketDisconnect
+
+from ai_trader import __version__
+from ai_trader.config import Settings
+from ai_trader.core.errors import AiTraderError, ConfigurationError
+from ai_trader.domain.roles import Role
+from ai_trader.observability.metrics import TradingMetrics
+from ai_trader.service import schemas
+from ai_trader.service.auth import Authenticator, Principal
+from ai_trader.service.backtests import run_backtest_request
+from ai_trader.service.facade import ActionRefusedError, TradingFacade
+from ai_trader.service.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+
+logger = logging.getLogger(__name__)
+
+TICK_SECONDS = 1.0
+bearer = HTTPBearer(auto_error=False, description="ai-trader token (ai-trader token create)")
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": schemas.ErrorResponse, "description": "missing, invalid or revoked token"},
+    403: {"model": schemas.ErrorResponse, "description": "the token's role is too low"},
+}
+MUTATION_ERRORS: dict[int | str, dict[str, Any]] = {
+    **ERRORS,
+    409: {"model": schemas.ErrorResponse, "description": "refused now (risk, halt, no price)"},
+    422: {"model": schemas.ErrorResponse, "description": "invalid request"},
+}
+
+
+def require(role: Role) -> Callable[[Request, Credentials], Principal]:
+    def check(request: Request, credentials: Credentials) -> Principal:
+        if credentials is None or credentials.scheme.lower() != "bearer":
+            raise HTTPException(
+                status.HTTP_401_UNAUTHORIZED,
+                "missing bearer token",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        authenticator: Authenticator = request.app.state.authenticator
+        principal = authenticator.authenticate(credentials.credentials)
+        if principal is None:
+            raise HTTPException(
+                status.HTTP_401_UNAUTHORIZED,
+                "invalid or revoked token",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        if not principal.role.allows(role):
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN,
+                f"role {principal.role.value} may not do this; it needs {role.value} or above",
+            )
+        return principal
+
+    return check
+
+
+Viewer = Annotated[Principal, Depends(require(Role.VIEWER))]
+Operator = Annotated[Principal, Depends(require(Role.OPERATOR))]
+
+
+def facade_of(request: Request) -> TradingFacade:
+    facade: TradingFacade = request.app.state.facade
+    return facade
+
+
+Facade = Annotated[TradingFacade, Depends(facade_of)]
+
+
+def create_app(
+    settings: Settings,
+    facade: TradingFacade,
+    authenticator: Authenticator,
+    metrics: TradingMetrics,
+    *,
+    background_tasks: bool | None = None,
+) -> FastAPI:
+    run_background = settings.enable_bg_tasks if background_tasks is None else background_tasks
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        metrics.set_api_connected(True)
+        ticker = asyncio.create_task(_tick_forever(facade)) if run_background else None
+        try:
+            yield
+        finally:
+            metrics.set_api_connected(False)
+            if ticker is not None:
+                ticker.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await ticker
+
+    app = FastAPI(
+        title="ai-trader",
+        version=__version__,
+        description="Trading service: status, trading controls, modes, metrics and SLOs.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.facade = facade
+    app.state.authenticator = authenticator
+    app.state.metrics = metrics
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.api_max_body_bytes)
+    app.add_middleware(RequestContextMiddleware, metrics=metrics)
+    if settings.api_cors_origins:
+        from fastapi.middleware.cors import CORSMiddleware
+
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.api_cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
+    _install_error_handlers(app)
+    _install_routes(app)
+    return app
+
+
+async def _tick_forever(facade: TradingFacade) -> None:
+    while True:
+        try:
+            await asyncio.to_thread(facade.tick)
+        except Exception:  # a failed tick must not end the service; the log says why
+            logger.exception("background tick failed")
+        await asyncio.sleep(TICK_SECONDS)
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ConfigurationError)
+    async def invalid(request: Request, exc: ConfigurationError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=422)
+
+    @app.exception_handler(ActionRefusedError)
+    async def refused(request: Request, exc: ActionRefusedError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=409)
+
+    @app.exception_handler(AiTraderError)
+    async def domain_error(request: Request, exc: AiTraderError) -> JSONResponse:
+        logger.error("request failed: %s", exc)
+        return JSONResponse({"detail": str(exc)}, status_code=409)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        first = errors[0] if errors else {}
+        where = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or "request"
+        return JSONResponse(
+            {"detail": f"{where}: {first.get('msg', 'invalid')}", "errors": _plain(errors)},
+            status_code=422,
+        )
+
+
+def _plain(errors: Any) -> Any:
+    """Validation errors as JSON-safe data (a ``ctx`` may hold an exception object)."""
+    return [{k: v for k, v in e.items() if k in ("loc", "msg", "type")} for e in errors]
+
+
+def _install_routes(app: FastAPI) -> None:  # noqa: C901 - one place lists every route
+    # -- open ---------------------------------------------------------------------------
+
+    @app.get("/ping", response_model=schemas.Pong, tags=["health"])
+    def ping() -> schemas.Pong:
+        """Liveness of the HTTP server only."""
+        return schemas.Pong()
+
+    @app.get(
+        "/health",
+        response_model=schemas.HealthResponse,
+        tags=["health"],
+        responses={503: {"model": schemas.HealthResponse, "description": "unhealthy"}},
+    )
+    def health(facade: Facade) -> JSONResponse:
+        """healthy, degraded (trading halted but running) or unhealthy (503)."""
+        report = facade.health()
+        code = 503 if report.status == "unhealthy" else 200
+        return JSONResponse(report.model_dump(mode="json"), status_code=code)
+
+    # -- viewer -------------------------------------------------------------------------
+
+    @app.get("/status", response_model=schemas.StatusResponse, tags=["status"], responses=ERRORS)
+    def status_(facade: Facade, _: Viewer) -> schemas.StatusResponse:
+        """Portfolio, performance, trading state (mode, halt) and components."""
+        return facade.status()
+
+    @app.get(
+        "/metrics",
+        tags=["observability"],
+        responses={**ERRORS, 200: {"content": {"text/plain": {}}, "description": "Prometheus"}},
+        response_class=Response,
+    )
+    def metrics(facade: Facade, _: Viewer) -> Response:
+        """Prometheus exposition (text format 0.0.4)."""
+        body, content_type = facade.metrics_exposition()
+        return Response(body, media_type=content_type)
+
+    @app.get(
+        "/observability/slo",
+        response_model=schemas.SloResponse,
+        tags=["observability"],
+        responses=ERRORS,
+    )
+    def slo(facade: Facade, _: Viewer) -> schemas.SloResponse:
+        """Each SLO's target, actual value over the rolling window and whether it is met."""
+        return facade.slo_report()
+
+    @app.get(
+        "/strategy/signals",
+        response_model=schemas.SignalsResponse,
+        tags=["strategy"],
+        responses=ERRORS,
+    )
+    def signals(
+        facade: Facade, _: Viewer, limit: Annotated[int, Query(ge=1, le=100)] = 20
+    ) -> schemas.SignalsResponse:
+        """The strategies and their latest signals, newest first."""
+        return facade.signals(limit)
+
+    @app.get("/trades", response_model=schemas.TradesResponse, tags=["trading"], responses=ERRORS)
+    def trades(
+        facade: Facade, _: Viewer, limit: Annotated[int, Query(ge=1, le=1000)] = 50
+    ) -> schemas.TradesResponse:
+        """Closed trades, newest first, with fees and net P&L."""
+        return facade.trades(limit)
+
+    @app.get(
+        "/metrics/performance",
+        response_model=schemas.PerformanceResponse,
+        tags=["observability"],
+        responses=ERRORS,
+    )
+    def performance(facade: Facade, _: Viewer) -> schemas.PerformanceResponse:
+        """Statistics of this run so far (return, Sharpe, drawdown, win rate, fees)."""
+        return facade.performance()
+
+    @app.get("/mode", response_model=schemas.ModeResponse, tags=["mode"], responses=ERRORS)
+    def get_mode(facade: Facade, _: Viewer) -> schemas.ModeResponse:
+        return facade.mode()
+
+    # -- operator -----------------------------------------------------------------------
+
+    @app.post(
+        "/mode", response_model=schemas.ModeResponse, tags=["mode"], responses=MUTATION_ERRORS
+    )
+    def set_mode(body: schemas.ModeRequest, facade: Facade, who: Operator) -> schemas.ModeResponse:
+        """auto | manual | paper | halt (kill switch, with a reason and optional end)."""
+        return facade.set_mode(body.mode, reason=body.reason, actor=who.name, until=body.until)
+
+    @app.post(
+        "/trading/open",
+        response_model=schemas.OrderResult,
+        tags=["trading"],
+        responses=MUTATION_ERRORS,
+    )
+    def open_position(
+        body: schemas.OpenRequest, facade: Facade, who: Operator
+    ) -> schemas.OrderResult:
+        """Market or limit entry sized by quantity or risk fraction, optional stop and
+        take-profit; refused (409) while halted or when risk denies it."""
+        return facade.open_position(body, who.name)
+
+    @app.post(
+        "/trading/close",
+        response_model=schemas.ActionResult,
+        tags=["trading"],
+        responses=MUTATION_ERRORS,
+    )
+    def close(body: schemas.CloseRequest, facade: Facade, who: Operator) -> schemas.ActionResult:
+        """Cancel the symbol's working orders and flatten its position."""
+        return facade.close_position(body.symbol, body.reason, who.name)
+
+    @app.post(
+        "/trading/close_all",
+        response_model=schemas.ActionResult,
+        tags=["trading"],
+        responses=MUTATION_ERRORS,
+    )
+    def close_all(
+        facade: Facade, who: Operator, body: schemas.ReasonRequest | None = None
+    ) -> schemas.ActionResult:
+        """Flatten every position."""
+        return facade.close_all((body or schemas.ReasonRequest()).reason, who.name)
+
+    @app.post(
+        "/trading/disable",
+        response_model=schemas.ActionResult,
+        tags=["trading"],
+        responses=MUTATION_ERRORS,
+    )
+    def disable(
+        facade: Facade, who: Operator, body: schemas.ReasonRequest | None = None
+    ) -> schemas.ActionResult:
+        """Mode halt: no new entries; positions and their exits stay."""
+        return facade.disable((body or schemas.ReasonRequest()).reason, who.name)
+
+    @app.post(
+        "/trading/emergency-stop",
+        response_model=schemas.ActionResult,
+        tags=["trading"],
+        responses=MUTATION_ERRORS,
+    )
+    def emergency_stop(
+        facade: Facade, who: Operator, body: schemas.ReasonRequest | None = None
+    ) -> schemas.ActionResult:
+        """Halt, cancel every working order, flatten every position."""
+        return facade.emergency_stop((body or schemas.ReasonRequest()).reason, who.name)
+
+    @app.post(
+        "/paper/backtest",
+        response_model=schemas.BacktestResponse,
+        tags=["backtest"],
+        responses=MUTATION_ERRORS,
+    )
+    def backtest(body: schemas.BacktestRequest, who: Operator) -> schemas.BacktestResponse:
+        """Backtest a strategy on the seeded synthetic market: stats, equity curve, trades
+        with fees. Operator role: it costs CPU the trading loop shares."""
+        return run_backtest_request(body)
+
+    # -- websocket ----------------------------------------------------------------------
+
+    @app.websocket("/ws/market")
+    async def market_stream(websocket: WebSocket) -> None:
+        """Bars, fills and mode changes as JSON messages. Token as ``?token=`` or bearer."""
+        principal = _websocket_principal(websocket)
+        if principal is None:
+            await websocket.close(code=4401, reason="missing, invalid or revoked token")
+            return
+        facade_: TradingFacade = websocket.app.state.facade
+        await websocket.accept()
+        subscription = facade_.hub.subscribe()
+        try:
+            await websocket.send_json({"type": "hello", **facade_.mode().model_dump(mode="json")})
+            while True:
+                message = await subscription.queue.get()
+                await websocket.send_json(message)
+        except WebSocketDisconnect:
+            pass
+        finally:
+            facade_.hub.unsubscribe(subscription)
+
+
+def _websocket_principal(websocket: WebSocket) -> Principal | None:
+    token = websocket.query_params.get("token")
+    header = websocket.headers.get("authorization", "")
+    if token is None and header.lower().startswith("bearer "):
+        token = header[7:].strip()
+    if not token:
+        return None
+    authenticator: Authenticator = websocket.app.state.authenticator
+    principal = authenticator.authenticate(token)
+    if principal is None or not principal.role.allows(Role.VIEWER):
+        return None
+    return principal

@@ -1,0 +1,703 @@
+"""The application facade (SPEC API-1): every interface — HTTP API, CLI, chat, dashboard —
+acts on the running system through this one object.
+
+It owns the paper session (the engine runs on its own thread and holds ``engine_lock``
+while it handles a bar; every call here takes the same lock, so an operator's order is
+placed between two bars, at once, never in the middle of one), the mode controller, the
+metrics and the SLO tracker, and the hub that streams events to websocket clients.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+
+from ai_trader.config import Settings
+from ai_trader.core.clock import ns_to_datetime
+from ai_trader.core.errors import AiTraderError, ConfigurationError, InvariantViolation
+from ai_trader.core.ids import new_run_id
+from ai_trader.domain.bar import Bar
+from ai_trader.domain.commands import OpenPosition
+from ai_trader.domain.enums import Mode, OrderType, Side
+from ai_trader.domain.events import (
+    Event,
+    OrderAccepted,
+    OrderCanceled,
+    OrderDenied,
+    OrderFilled,
+    OrderRejected,
+    OrderSubmitted,
+    SignalGenerated,
+    TradingHalted,
+    TradingResumed,
+)
+from ai_trader.domain.orders import Order
+from ai_trader.engine.engine import TradingEngine
+from ai_trader.engine.order_book import OrderRecord
+from ai_trader.live.paper import PaperConfig, PaperSession
+from ai_trader.observability.metrics import TradingMetrics
+from ai_trader.observability.slo import SloReport, SloTracker
+from ai_trader.portfolio.stats import RunTotals, compute_stats, max_drawdown
+from ai_trader.risk.config import RiskConfig
+from ai_trader.runtime.recovery import RecoveryReport
+from ai_trader.runtime.result import RunResult
+from ai_trader.runtime.spec import SessionSpec, build_spec
+from ai_trader.runtime.storage import Storage
+from ai_trader.service import schemas
+from ai_trader.service.events import EventHub
+from ai_trader.service.modes import ModeController
+
+logger = logging.getLogger(__name__)
+
+RECENT_SIGNALS = 100
+
+
+class ActionRefusedError(AiTraderError):
+    """The request was well formed but cannot be carried out now (HTTP 409)."""
+
+
+def session_spec_from(settings: Settings) -> SessionSpec:
+    """The trading session the settings describe."""
+    return build_spec(
+        strategy=settings.strategy,
+        params=dict(settings.strategy_params),
+        cash=settings.total_capital,
+        commission=settings.commission,
+        slippage_bps=settings.slippage_bps,
+        sizing=f"risk:{settings.risk_per_trade}",
+        risk=RiskConfig(
+            max_daily_loss=settings.max_daily_loss, max_drawdown=settings.max_drawdown_limit
+        ),
+    )
+
+
+@dataclass(slots=True)
+class _Heartbeat:
+    wall: float | None = None  # time.time() of the last bar handled
+
+
+class TradingFacade:
+    def __init__(
+        self,
+        settings: Settings,
+        storage: Storage,
+        *,
+        metrics: TradingMetrics,
+        slo: SloTracker,
+        run_id: str | None = None,
+        max_bars: int | None = None,
+        results_dir: Path = Path("results") / "runs",
+    ) -> None:
+        self.settings = settings
+        self.storage = storage
+        self.metrics = metrics
+        self.slo = slo
+        self.run_id = run_id or new_run_id()
+        self.results_dir = results_dir / self.run_id
+        self.started_at = datetime.now(UTC)
+        self.engine_lock = threading.RLock()
+        self.hub = EventHub()
+        self._stop = threading.Event()
+        self._spec = session_spec_from(settings)
+        self._session = PaperSession(
+            self._spec,
+            PaperConfig(
+                bar_seconds=settings.bar_interval_seconds,
+                symbol=settings.symbols[0],
+                max_bars=max_bars,
+                warmup_bars=min(500, max(60, 3 * _largest_window(self._spec))),
+            ),
+            run_id=self.run_id,
+            stop_event=self._stop,
+            storage=storage,
+            listeners=(self._on_event,),
+            engine_lock=self.engine_lock,
+        )
+        self._modes: ModeController | None = None
+        self._thread: threading.Thread | None = None
+        self._loop_error: str | None = None
+        self._result: RunResult | None = None
+        self._heartbeat = _Heartbeat()
+        self._submitted: dict[str, float] = {}
+        self._signals: deque[SignalGenerated] = deque(maxlen=RECENT_SIGNALS)
+        self.recovery: RecoveryReport | None = None
+        self.on_loop_end: Callable[[], None] | None = None
+        """Called when the trading loop ends by itself (``max_bars``), not on errors."""
+
+    # -- lifecycle ----------------------------------------------------------------------
+
+    def open(self) -> RecoveryReport:
+        """Recover and prepare the session; no bar is traded before :meth:`start`."""
+        with self.engine_lock:
+            self.recovery = self._session.open()
+            engine = self.engine
+            normal = Mode.PAPER
+            self._modes = ModeController(self.storage.state, engine, normal)
+            engine.subscribe(self._modes.on_event)
+            engine.subscribe_bars(self._on_bar)
+        self.metrics.set_running(False)
+        return self.recovery
+
+    def start(self) -> None:
+        """Trade on a background thread until :meth:`stop`."""
+        if self._thread is not None:
+            raise InvariantViolation("the trading loop is already started")
+        self._thread = threading.Thread(target=self._run_loop, name="trading-loop", daemon=True)
+        self._thread.start()
+        self.metrics.set_running(True)
+
+    def _run_loop(self) -> None:
+        try:
+            self._result = self._session.run()
+            if self.on_loop_end is not None and not self._stop.is_set():
+                self.on_loop_end()
+        except Exception as exc:  # the API stays up to report it; health turns unhealthy
+            logger.exception("the trading loop stopped on an error")
+            self._loop_error = f"{type(exc).__name__}: {exc}"
+        finally:
+            self.metrics.set_running(False)
+
+    def stop(self, timeout: float = 30.0) -> RunResult | None:
+        """Finish the current bar, publish the state, release the venue; returns the run."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        self._session.close()
+        return self._result
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    @property
+    def engine(self) -> TradingEngine:
+        return self._session.engine
+
+    @property
+    def modes(self) -> ModeController:
+        if self._modes is None:
+            raise InvariantViolation("the facade is not open")
+        return self._modes
+
+    # -- periodic work (background task, about once a second) -----------------------------
+
+    def tick(self) -> SloReport:
+        """Pick up a mode changed elsewhere, check the executor, evaluate the SLOs and
+        refresh the metrics."""
+        with self.engine_lock:
+            self.modes.sync()
+            self._refresh_metrics()
+        self.slo.record_executor_check(self.running or self._stop.is_set())
+        report = self.slo.evaluate()
+        self.metrics.set_slo(report)
+        if self.storage.backups is not None:
+            stats = self.storage.backups.stats()
+            self.metrics.set_backups(stats.count, stats.last_backup_time)
+        return report
+
+    def _refresh_metrics(self) -> None:
+        portfolio = self.engine.portfolio
+        closed = portfolio.trades.closed
+        wins = sum(trade.net_pnl > 0 for trade in closed)
+        self.metrics.set_portfolio(
+            equity=portfolio.equity_float(),
+            daily_pnl=self._daily_pnl(),
+            open_positions=len(portfolio.open_positions()),
+            win_rate=wins / len(closed) if closed else None,
+            sharpe=None,
+        )
+        self.metrics.set_halted(self.engine.risk.halt is not None)
+        if self._heartbeat.wall is not None:
+            self.metrics.heartbeat(self._heartbeat.wall)
+
+    # -- engine callbacks (trading thread, lock held) -----------------------------------
+
+    def _on_bar(self, bar: Bar) -> None:
+        self._heartbeat.wall = time.time()
+        if self._modes is not None:
+            self._modes.sync()
+        if self.hub.subscribers:
+            self.hub.publish({"type": "bar", **_bar_message(bar)})
+
+    def _on_event(self, event: Event) -> None:
+        if isinstance(event, OrderSubmitted):
+            self._submitted[event.order.client_order_id] = time.perf_counter()
+            self.metrics.observe_order("submitted", None)
+        elif isinstance(event, OrderAccepted | OrderRejected):
+            self._venue_answered(event)
+        elif isinstance(event, OrderFilled):
+            if event.remaining <= 0:
+                self.metrics.observe_order("filled", None)
+            self.hub.publish({"type": "fill", **_fill_message(event)})
+        elif isinstance(event, OrderDenied):
+            self.metrics.observe_order("denied", None)
+        elif isinstance(event, OrderCanceled):
+            self.metrics.observe_order("canceled", None)
+        elif isinstance(event, SignalGenerated):
+            self._signals.appendleft(event)
+        elif isinstance(event, TradingHalted | TradingResumed):
+            self.hub.publish(self._mode_message(event.reason))
+
+    def _venue_answered(self, event: OrderAccepted | OrderRejected) -> None:
+        """Order latency is submit → the venue's answer; a rejection is an SLO failure."""
+        started = self._submitted.pop(event.order.client_order_id, None)
+        if started is None:  # an order from before a restart, or a venue-made exit leg
+            return
+        latency = time.perf_counter() - started
+        success = isinstance(event, OrderAccepted)
+        self.slo.record_order(success, latency, event.order.client_order_id)
+        self.metrics.observe_order("accepted" if success else "rejected", latency)
+
+    # -- queries --------------------------------------------------------------------------
+
+    def health(self) -> schemas.HealthResponse:
+        reasons: list[str] = []
+        status: str = "healthy"
+        if not self.running:
+            status = "unhealthy"
+            reasons.append(
+                f"trading loop stopped: {self._loop_error}"
+                if self._loop_error
+                else "trading loop stopped"
+            )
+        stale_after = max(self.settings.heartbeat_stale_seconds, 2 * self._bar_seconds + 5)
+        beat = self._heartbeat.wall
+        if self.running and beat is not None and time.time() - beat > stale_after:
+            status = "unhealthy"
+            reasons.append(f"heartbeat {time.time() - beat:.0f}s old (limit {stale_after:.0f}s)")
+        database = self._database_check()
+        if database:
+            status = "unhealthy"
+            reasons.append(database)
+        with self.engine_lock:
+            halt = self.engine.risk.halt
+        if halt is not None:
+            if status == "healthy":
+                status = "degraded"
+            reasons.append(f"trading halted: {halt.reason}")
+        return schemas.HealthResponse(
+            status=status,
+            reasons=reasons,
+            checked_at=datetime.now(UTC),
+        )
+
+    def _database_check(self) -> str:
+        try:
+            with self.storage.database.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except Exception as exc:  # any driver error means the journal cannot be written
+            return f"database unreachable: {type(exc).__name__}"
+        return ""
+
+    @property
+    def _bar_seconds(self) -> float:
+        return self.settings.bar_interval_seconds
+
+    def status(self) -> schemas.StatusResponse:
+        with self.engine_lock:
+            engine = self.engine
+            return schemas.StatusResponse(
+                run_id=self.run_id,
+                started_at=self.started_at,
+                portfolio=self._portfolio_view(engine),
+                performance=self._performance_view(engine),
+                trading=self._trading_view(engine),
+                components=self._components(),
+            )
+
+    def _portfolio_view(self, engine: TradingEngine) -> schemas.PortfolioView:
+        portfolio = engine.portfolio
+        positions = []
+        for position in portfolio.open_positions():
+            mark = _mark_or_none(engine, position.symbol)
+            positions.append(
+                schemas.PositionView(
+                    symbol=position.symbol,
+                    quantity=position.quantity,
+                    average_price=position.average_price,
+                    mark_price=mark,
+                    unrealized_pnl=float(position.unrealized_pnl(mark)) if mark else 0.0,
+                )
+            )
+        return schemas.PortfolioView(
+            starting_cash=float(portfolio.starting_cash),
+            cash=float(portfolio.cash),
+            equity=portfolio.equity_float(),
+            realized_pnl=float(portfolio.realized_pnl()),
+            unrealized_pnl=float(portfolio.unrealized_pnl()),
+            fees_paid=float(portfolio.fees_paid),
+            positions=positions,
+            open_orders=[_order_view(r) for r in engine.orders.open_records()],
+        )
+
+    def _performance_view(self, engine: TradingEngine) -> schemas.PerformanceView:
+        portfolio = engine.portfolio
+        limits = engine.risk.limits_snapshot()
+        equity = portfolio.equity_float()
+        closed = portfolio.trades.closed
+        curve = portfolio.equity_curve.values
+        return schemas.PerformanceView(
+            total_return=equity / float(portfolio.starting_cash) - 1.0,
+            daily_pnl=equity - limits.day_start,
+            drawdown=max(0.0, 1.0 - equity / limits.peak) if limits.peak > 0 else 0.0,
+            peak_equity=limits.peak,
+            closed_trades=len(closed),
+            win_rate=sum(t.net_pnl > 0 for t in closed) / len(closed) if closed else None,
+            sharpe=None,
+            max_drawdown=max_drawdown(curve) if len(curve) else 0.0,
+        )
+
+    def _trading_view(self, engine: TradingEngine) -> schemas.TradingView:
+        halt = engine.risk.halt
+        return schemas.TradingView(
+            mode=self.modes.current,
+            halted=halt is not None,
+            halt_reason=halt.reason if halt else None,
+            trading_halted_until=_until(halt.until_ns) if halt else None,
+            exec_mode=self.settings.exec_mode,
+            dry_run=self.settings.dry_run,
+            strategy=self._spec.strategy,
+            symbols=list(engine.feed.symbols),
+        )
+
+    def _components(self) -> dict[str, schemas.ComponentView]:
+        loop = (
+            schemas.ComponentView(status="ok", detail=f"{self.engine.bars_processed} bars")
+            if self.running
+            else schemas.ComponentView(status="down", detail=self._loop_error or "stopped")
+        )
+        database = self._database_check()
+        backups = self.storage.backups
+        if backups is None:
+            backup_view = schemas.ComponentView(status="ok", detail="server-side (PostgreSQL)")
+        else:
+            stats = backups.stats()
+            last = stats.last_backup_time.isoformat() if stats.last_backup_time else "none"
+            backup_view = schemas.ComponentView(
+                status="ok" if stats.count else "degraded",
+                detail=f"{stats.count} backups, last {last}",
+            )
+        store = "redis" if (self.storage.config.redis_url or "").strip() else "file"
+        return {
+            "trading_loop": loop,
+            "executor": schemas.ComponentView(
+                status="ok" if self.running else "down", detail="paper venue (simulated)"
+            ),
+            "database": schemas.ComponentView(
+                status="down" if database else "ok",
+                detail=database or self.storage.database_label,
+            ),
+            "state_store": schemas.ComponentView(status="ok", detail=store),
+            "backups": backup_view,
+        }
+
+    def mode(self) -> schemas.ModeResponse:
+        with self.engine_lock:
+            halt = self.engine.risk.halt
+            change = self.modes.last_change
+            return schemas.ModeResponse(
+                mode=self.modes.current,
+                halted=halt is not None,
+                halt_reason=halt.reason if halt else None,
+                trading_halted_until=_until(halt.until_ns) if halt else None,
+                changed_at=change.at if change else None,
+                changed_by=change.actor if change else None,
+            )
+
+    def trades(self, limit: int) -> schemas.TradesResponse:
+        rows = self.storage.repositories.trades.list_recent(limit)
+        return schemas.TradesResponse(
+            trades=[
+                schemas.TradeView(
+                    timestamp=row.timestamp,
+                    symbol=row.symbol,
+                    side=row.side,
+                    quantity=row.quantity,
+                    entry_price=row.entry_price,
+                    exit_price=row.exit_price,
+                    pnl=row.pnl,
+                    fees=row.fees,
+                    entry_time=row.entry_time,
+                    strategy=row.strategy,
+                )
+                for row in rows
+            ]
+        )
+
+    def performance(self) -> schemas.PerformanceResponse:
+        with self.engine_lock:
+            engine = self.engine
+            portfolio = engine.portfolio
+            totals = RunTotals(
+                starting_cash=portfolio.starting_cash,
+                final_equity=portfolio.equity(),
+                fees=portfolio.fees_paid,
+                realized_pnl=portfolio.realized_pnl(),
+                unrealized_pnl=portfolio.unrealized_pnl(),
+                entry_fills=engine.orders.filled_entries,
+            )
+            curve = portfolio.equity_curve
+            stats = compute_stats(
+                curve.timestamps.copy(), curve.values.copy(), list(portfolio.trades.closed), totals
+            )
+        return schemas.PerformanceResponse(
+            bars=stats.bars,
+            closed_trades=stats.closed_trades,
+            starting_cash=stats.starting_cash,
+            final_equity=stats.final_equity,
+            total_return=stats.total_return,
+            sharpe=stats.sharpe,
+            sortino=stats.sortino,
+            max_drawdown=stats.max_drawdown,
+            win_rate=stats.win_rate,
+            profit_factor=stats.profit_factor,
+            fees=stats.fees,
+            realized_pnl=stats.realized_pnl,
+            unrealized_pnl=stats.unrealized_pnl,
+        )
+
+    def signals(self, limit: int) -> schemas.SignalsResponse:
+        with self.engine_lock:
+            recent = list(self._signals)[:limit]
+            names = sorted({s.name for s in self.engine.strategies})
+        return schemas.SignalsResponse(
+            strategies=names,
+            signals=[
+                schemas.SignalView(
+                    strategy=e.signal.strategy,
+                    symbol=e.signal.symbol,
+                    action=e.signal.action.value,
+                    confidence=e.signal.confidence,
+                    reference_price=e.signal.reference_price,
+                    reason=e.signal.reason,
+                    ts=ns_to_datetime(e.signal.ts_event),
+                )
+                for e in recent
+            ],
+        )
+
+    def slo_report(self) -> schemas.SloResponse:
+        report = self.slo.report()
+        return schemas.SloResponse(
+            tier=report.tier,
+            slos={
+                name: schemas.SloView(
+                    target=s.target, actual=s.actual, met=s.met, samples=s.samples
+                )
+                for name, s in report.slos.items()
+            },
+        )
+
+    def metrics_exposition(self) -> tuple[bytes, str]:
+        with self.engine_lock:
+            self._refresh_metrics()
+        return self.metrics.exposition()
+
+    # -- commands -------------------------------------------------------------------------
+
+    def open_position(self, request: schemas.OpenRequest, actor: str) -> schemas.OrderResult:
+        try:
+            command = OpenPosition(
+                symbol=request.symbol,
+                side=Side(request.side),
+                order_type=OrderType(request.order_type),
+                quantity=request.quantity,
+                risk_fraction=request.risk_fraction,
+                limit_price=request.limit_price,
+                stop_loss=request.stop_loss,
+                take_profit=request.take_profit,
+            )
+        except ValueError as exc:
+            raise ConfigurationError(str(exc)) from None
+        with self.engine_lock:
+            engine = self.engine
+            if request.symbol not in engine.feed.symbols:
+                raise ConfigurationError(
+                    f"unknown symbol {request.symbol!r}; trading {', '.join(engine.feed.symbols)}"
+                )
+            try:
+                decision = engine.open_position(command)
+            except ValueError as exc:
+                raise ConfigurationError(str(exc)) from None
+            except InvariantViolation as exc:
+                raise ActionRefusedError(str(exc)) from None
+            logger.info("open %s by %s: %s", request.symbol, actor, _describe(decision))
+            if isinstance(decision, OrderDenied):
+                raise ActionRefusedError(f"order denied: {decision.reason}")
+            return _order_result(engine, decision)
+
+    def close_position(self, symbol: str, reason: str, actor: str) -> schemas.ActionResult:
+        with self.engine_lock:
+            engine = self.engine
+            if symbol not in engine.feed.symbols:
+                raise ConfigurationError(
+                    f"unknown symbol {symbol!r}; trading {', '.join(engine.feed.symbols)}"
+                )
+            order = engine.close_position(symbol, f"{reason} ({actor})")
+            orders = [_order_result(engine, order)] if order is not None else []
+            return self._action("close", orders)
+
+    def close_all(self, reason: str, actor: str) -> schemas.ActionResult:
+        with self.engine_lock:
+            engine = self.engine
+            orders = engine.close_all(f"{reason} ({actor})")
+            return self._action("close_all", [_order_result(engine, o) for o in orders])
+
+    def set_mode(
+        self, mode: Mode, *, reason: str, actor: str, until: datetime | None = None
+    ) -> schemas.ModeResponse:
+        with self.engine_lock:
+            self.modes.set(mode, reason=reason, actor=actor, until=until)
+        self.hub.publish(self._mode_message(reason))
+        return self.mode()
+
+    def disable(self, reason: str, actor: str) -> schemas.ActionResult:
+        """Stop new entries (mode halt); positions and their exits stay as they are."""
+        with self.engine_lock:
+            self.modes.set(Mode.HALT, reason=f"trading disabled: {reason}", actor=actor)
+            return self._action("disable", [])
+
+    def emergency_stop(self, reason: str, actor: str) -> schemas.ActionResult:
+        """Halt, cancel every working order, flatten every position."""
+        with self.engine_lock:
+            engine = self.engine
+            self.modes.set(Mode.HALT, reason=f"emergency stop: {reason}", actor=actor)
+            canceled = engine.cancel_all(f"emergency stop ({actor})")
+            orders = engine.close_all(f"emergency stop ({actor})")
+            logger.warning(
+                "EMERGENCY STOP by %s: %d orders canceled, %d positions closed",
+                actor,
+                canceled,
+                len(orders),
+            )
+            result = self._action(
+                "emergency_stop", [_order_result(engine, o) for o in orders], canceled
+            )
+        self.hub.publish(self._mode_message(reason))
+        return result
+
+    def _action(
+        self, action: str, orders: list[schemas.OrderResult], canceled: int = 0
+    ) -> schemas.ActionResult:
+        halt = self.engine.risk.halt
+        return schemas.ActionResult(
+            action=action,
+            orders=orders,
+            canceled_orders=canceled,
+            mode=self.modes.current,
+            halt_reason=halt.reason if halt else None,
+        )
+
+    def _mode_message(self, reason: str) -> dict[str, Any]:
+        halt = self.engine.risk.halt
+        return {
+            "type": "mode",
+            "mode": self.modes.current.value if self._modes else None,
+            "halted": halt is not None,
+            "halt_reason": halt.reason if halt else None,
+            "reason": reason,
+        }
+
+    def _daily_pnl(self) -> float:
+        limits = self.engine.risk.limits_snapshot()
+        return self.engine.portfolio.equity_float() - limits.day_start
+
+
+# -- helpers ----------------------------------------------------------------------------
+
+
+def _largest_window(spec: SessionSpec) -> int:
+    numbers = [int(v) for v in spec.params.values() if isinstance(v, int) and v > 0]
+    return max(numbers, default=50)
+
+
+def _mark_or_none(engine: TradingEngine, symbol: str) -> Decimal | None:
+    try:
+        return engine.portfolio.mark_price(symbol)
+    except InvariantViolation:
+        return None
+
+
+def _until(until_ns: int | None) -> datetime | None:
+    return ns_to_datetime(until_ns) if until_ns is not None else None
+
+
+def _order_view(record: OrderRecord) -> schemas.OrderView:
+    order = record.order
+    return schemas.OrderView(
+        client_order_id=order.client_order_id,
+        symbol=order.symbol,
+        side=order.side.value,
+        order_type=order.order_type.value,
+        quantity=order.quantity,
+        filled=record.filled,
+        price=order.price,
+        status=record.status.value,
+        tag=order.tag,
+        reason=record.reason,
+    )
+
+
+def _order_result(engine: TradingEngine, order: Order) -> schemas.OrderResult:
+    record = engine.orders.get(order.client_order_id)
+    fills = record.fills if record is not None else []
+    return schemas.OrderResult(
+        client_order_id=order.client_order_id,
+        status=record.status.value if record is not None else "unknown",
+        symbol=order.symbol,
+        side=order.side.value,
+        quantity=order.quantity,
+        reason=record.reason if record is not None else "",
+        fills=[
+            schemas.FillView(
+                trade_id=f.trade_id,
+                price=f.price,
+                quantity=f.quantity,
+                fee=f.fee,
+                ts=ns_to_datetime(f.ts_event),
+            )
+            for f in fills
+        ],
+    )
+
+
+def _describe(decision: Order | OrderDenied) -> str:
+    if isinstance(decision, OrderDenied):
+        return f"denied ({decision.reason})"
+    return f"{decision.side.value} {decision.quantity} ({decision.client_order_id})"
+
+
+def _bar_message(bar: Bar) -> dict[str, Any]:
+    return {
+        "symbol": bar.symbol,
+        "ts": ns_to_datetime(bar.ts_event).isoformat(),
+        "open": bar.open,
+        "high": bar.high,
+        "low": bar.low,
+        "close": bar.close,
+        "volume": bar.volume,
+    }
+
+
+def _fill_message(event: OrderFilled) -> dict[str, Any]:
+    fill = event.fill
+    return {
+        "client_order_id": fill.client_order_id,
+        "trade_id": fill.trade_id,
+        "symbol": fill.symbol,
+        "side": fill.side.value,
+        "quantity": str(fill.quantity),
+        "price": str(fill.price),
+        "fee": str(fill.fee),
+        "ts": ns_to_datetime(fill.ts_event).isoformat(),
+    }
