@@ -22,6 +22,8 @@ logger = logging.getLogger(__name__)
 
 AMOUNT_PLACES = Decimal("0.00000001")
 """Marked amounts (price × quantity) are rounded to this in snapshots."""
+AVERAGE_PLACES = Decimal("0.000000000001")
+"""Averages over several fills (a round trip's prices and P&L) are rounded to this."""
 
 
 class AccountRecorder:
@@ -84,9 +86,9 @@ class AccountRecorder:
             symbol=trade.symbol,
             side=trade.direction,
             quantity=trade.quantity,
-            entry_price=trade.entry_price,
-            exit_price=trade.exit_price,
-            pnl=trade.net_pnl,
+            entry_price=trade.entry_price.quantize(AVERAGE_PLACES),
+            exit_price=trade.exit_price.quantize(AVERAGE_PLACES),
+            pnl=trade.net_pnl.quantize(AVERAGE_PLACES),
             fees=trade.fees,
             entry_time=ns_to_datetime(trade.entry_ts),
             strategy=self._strategy,
@@ -98,8 +100,8 @@ class AccountRecorder:
             PositionRow(
                 symbol=symbol,
                 quantity=position.quantity,
-                average_price=position.average_price,
-                realized_pnl=position.realized_pnl,
+                average_price=position.average_price.quantize(AVERAGE_PLACES),
+                realized_pnl=position.realized_pnl.quantize(AVERAGE_PLACES),
                 fees=position.fees,
                 timestamp=ns_to_datetime(ts_event),
             )

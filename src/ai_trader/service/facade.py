@@ -131,6 +131,8 @@ class TradingFacade:
         self._submitted: dict[str, float] = {}
         self._signals: deque[SignalGenerated] = deque(maxlen=RECENT_SIGNALS)
         self.recovery: RecoveryReport | None = None
+        self.bars_seen = 0
+        """Live bars handled by this process (the engine counts only when a run ends)."""
         self.on_loop_end: Callable[[], None] | None = None
         """Called when the trading loop ends by itself (``max_bars``), not on errors."""
 
@@ -223,6 +225,7 @@ class TradingFacade:
     # -- engine callbacks (trading thread, lock held) -----------------------------------
 
     def _on_bar(self, bar: Bar) -> None:
+        self.bars_seen += 1
         self._heartbeat.wall = time.time()
         if self._modes is not None:
             self._modes.sync()
@@ -372,7 +375,7 @@ class TradingFacade:
 
     def _components(self) -> dict[str, schemas.ComponentView]:
         loop = (
-            schemas.ComponentView(status="ok", detail=f"{self.engine.bars_processed} bars")
+            schemas.ComponentView(status="ok", detail=f"{self.bars_seen} bars")
             if self.running
             else schemas.ComponentView(status="down", detail=self._loop_error or "stopped")
         )
