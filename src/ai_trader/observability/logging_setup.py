@@ -124,7 +124,9 @@ def configure_logging(
         raise
     handlers = {"app_file": app_file, "error_file": error_file}
     if console:
-        handlers["console"] = logging.StreamHandler(sys.stderr)
+        handlers["console"] = logging.StreamHandler(
+            sys.stdout
+        )  # stderr is kept for the one-line error
     formatter: logging.Formatter = JsonFormatter() if json_format else UtcTextFormatter()
     remove_installed_handlers()
     root = logging.getLogger()

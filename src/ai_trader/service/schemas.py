@@ -150,8 +150,15 @@ class ActionResult(Model):
     halt_reason: str | None = None
 
 
+class ErrorItem(Model):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
 class ErrorResponse(Model):
-    detail: str
+    detail: str = Field(description="what was wrong, in one line")
+    errors: list[ErrorItem] | None = Field(None, description="every problem of an invalid body")
 
 
 class TradeView(Model):

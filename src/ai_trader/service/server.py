@@ -7,9 +7,11 @@ from __future__ import annotations
 import ipaddress
 import logging
 import os
+import signal
 import socket
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 
 import uvicorn
 from prometheus_client import CollectorRegistry
@@ -91,7 +93,7 @@ def _serve(settings: Settings, options: ServeOptions, storage: Storage) -> int:
         run_id,
     )
     app = create_app(settings, facade, authenticator, metrics)
-    server = uvicorn.Server(
+    server = _GracefulServer(
         uvicorn.Config(
             app,
             host=settings.api_host,
@@ -127,6 +129,19 @@ def _serve(settings: Settings, options: ServeOptions, storage: Storage) -> int:
                 files["stats"].parent,
             )
     return 0
+
+
+class _GracefulServer(uvicorn.Server):
+    """uvicorn re-raises the signal that stopped it once it is done, which would end the
+    process with -SIGTERM before the trading loop is flushed; here a signal is a request to
+    stop (a second Ctrl-C forces it), and the process then exits 0 on its own."""
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        if self.should_exit and sig == signal.SIGINT:
+            self.force_exit = True
+        else:
+            logger.info("%s received: stopping", signal.Signals(sig).name)
+            self.should_exit = True
 
 
 def check_port_free(host: str, port: int) -> None:

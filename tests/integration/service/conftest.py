@@ -51,6 +51,13 @@ def service(tmp_path: Path) -> Iterator[Service]:
     yield from start_service(tmp_path, make_settings(tmp_path))
 
 
+@pytest.fixture(scope="module")
+def module_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    """One service for a whole module (schema fuzzing makes thousands of requests)."""
+    tmp_path = tmp_path_factory.mktemp("service")
+    yield from start_service(tmp_path, make_settings(tmp_path))
+
+
 def start_service(tmp_path: Path, settings: Settings) -> Iterator[Service]:
     storage = open_storage(storage_config(settings))
     metrics = TradingMetrics(CollectorRegistry())

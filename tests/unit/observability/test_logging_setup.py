@@ -189,7 +189,7 @@ def test_configure_keeps_handlers_it_did_not_install(tmp_path: Path) -> None:
     assert len(installed()) == 2
 
 
-def test_console_handler_writes_to_stderr(
+def test_console_handler_writes_to_stdout_leaving_stderr_for_the_error_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     configure_logging(tmp_path, console=True)
@@ -197,7 +197,9 @@ def test_console_handler_writes_to_stderr(
     log.warning("to the console")
     flush_all()
 
-    assert "to the console" in capsys.readouterr().err
+    captured = capsys.readouterr()
+    assert "to the console" in captured.out
+    assert captured.err == ""
 
 
 def test_remove_installed_handlers_closes_the_files(tmp_path: Path) -> None:
