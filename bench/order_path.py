@@ -190,11 +190,12 @@ def section(
     )
 
 
-def write_section(text: str, path: Path) -> None:
+def write_section(text: str, path: Path, start: str = START, end: str = END) -> None:
+    """Replace the text between ``start`` and ``end`` in ``path`` (append if absent)."""
     document = path.read_text() if path.exists() else "# Benchmarks\n"
-    if START in document and END in document:
-        head, rest = document.split(START, 1)
-        document = head + text + rest.split(END, 1)[1]
+    if start in document and end in document:
+        head, rest = document.split(start, 1)
+        document = head + text + rest.split(end, 1)[1]
     else:
         document = document.rstrip() + "\n\n" + text + "\n"
     path.write_text(document)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from ai_trader.domain.events import Event, OrderAccepted, OrderFilled
@@ -49,6 +50,9 @@ class CrashingJournal:
         self._reach("before_intent")
         self._journal.record_intent(order)
         self._reach("after_intent_before_send")  # committed; the venue has not seen it
+
+    def batch(self) -> AbstractContextManager[None]:
+        return self._journal.batch()
 
     def record_event(self, event: Event) -> None:
         if isinstance(event, OrderAccepted):

@@ -502,3 +502,44 @@ def test_sqlite_stores_decimals_as_exact_text(sqlite_database: Database) -> None
         connection.close()
 
     assert row == ("0.1", "0.000000000000000001")
+
+
+def test_batch_when_it_ends_then_acceptance_fill_and_cancel_commit_together(
+    journal: SqlJournal, database: Database
+) -> None:
+    order = market_order(Side.BUY, 1, client_order_id="B-1")
+    other = limit_order(Side.SELL, 1, 120, client_order_id="B-2")
+    journal.record_intent(order)
+    journal.record_intent(other)
+    probe_engine = database.second_engine()
+    probe = SqlJournal(probe_engine)  # a reader on its own connections
+
+    with journal.batch():
+        journal.record_event(OrderAccepted(order, VenueOrderId("V-1"), BASE_TS))
+        journal.record_event(fill_event(client_order_id="B-1"))
+        journal.record_event(OrderCanceled(ClientOrderId("B-2"), "operator", BASE_TS))
+        if database.backend == "postgresql":  # SQLite's single writer blocks; PG shows isolation
+            row = probe.order("B-1")
+            assert row is not None
+            assert row.status == OrderStatus.PENDING_SUBMIT
+
+    first, second = probe.order("B-1"), probe.order("B-2")
+    assert first is not None
+    assert second is not None
+    assert first.status == OrderStatus.FILLED
+    assert second.status == OrderStatus.CANCELED
+    assert len(probe.fills("B-1")) == 1
+    probe_engine.dispose()
+
+
+def test_batch_when_an_error_escapes_then_nothing_of_it_is_kept(journal: SqlJournal) -> None:
+    order = market_order(Side.BUY, 1, client_order_id="B-1")
+    journal.record_intent(order)
+
+    with pytest.raises(RuntimeError), journal.batch():
+        journal.record_event(OrderAccepted(order, VenueOrderId("V-1"), BASE_TS))
+        raise RuntimeError("crash before the commit")
+
+    row = journal.order("B-1")
+    assert row is not None
+    assert row.status == OrderStatus.PENDING_SUBMIT

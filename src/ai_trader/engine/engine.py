@@ -259,10 +259,15 @@ class TradingEngine:
         if isinstance(command, SubmitOrder):
             order = command.order
             self.orders.add(order)
-            if self.journal is not None:
-                self.journal.record_intent(order)  # written ahead: before the venue sees it
+            journal = self.journal
+            if journal is None:
+                self._record(OrderSubmitted(order, self.clock.timestamp_ns()))
+                self.executor.submit(order)
+                return
+            journal.record_intent(order)  # written ahead: committed before the venue sees it
             self._record(OrderSubmitted(order, self.clock.timestamp_ns()))
-            self.executor.submit(order)
+            with journal.batch():  # what the venue answers at once is committed at once
+                self.executor.submit(order)
         else:
             self.executor.cancel(command.client_order_id)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import TypeVar
@@ -65,6 +66,12 @@ class RecordingJournal:
     def record_event(self, event: Event) -> None:
         self.log.append(f"journal.record_event {type(event).__name__}")
         self.events.append(event)
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        self.log.append("journal.batch begin")
+        yield
+        self.log.append("journal.batch commit")
 
 
 class RecordingExecutor:

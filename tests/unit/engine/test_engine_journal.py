@@ -65,7 +65,9 @@ def test_journal_records_the_intent_before_the_executor_sees_the_order() -> None
     assert log == [
         "journal.record_intent TEST-1",
         "journal.record_event OrderSubmitted",
+        "journal.batch begin",  # the venue's immediate answers share one commit
         "executor.submit TEST-1",
+        "journal.batch commit",
     ]
     assert journal_of(harness).intents == executor_of(harness).submitted
 

@@ -8,8 +8,9 @@ The queries at the bottom are what crash recovery reads back.
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import cast
 
@@ -64,6 +65,39 @@ class SqlJournal:
         self._engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._now = now
+        self._batch: Connection | None = None
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Events recorded inside share one transaction, committed when it ends; nested
+        batches join the outer one. Callers serialise access (the engine lock)."""
+        if self._batch is not None:
+            yield
+            return
+        with self._engine.begin() as connection:
+            self._batch = connection
+            try:
+                yield
+            finally:
+                self._batch = None
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[Connection]:
+        if self._batch is not None:
+            yield self._batch
+        else:
+            with self._engine.begin() as connection:
+                yield connection
+
+    @contextlib.contextmanager
+    def _orm_writing(self) -> Iterator[Session]:
+        if self._batch is not None:
+            with Session(bind=self._batch, expire_on_commit=False) as session:
+                yield session
+                session.flush()
+        else:
+            with self._sessions.begin() as session:
+                yield session
 
     # -- the Journal port -------------------------------------------------------------
 
@@ -82,7 +116,7 @@ class SqlJournal:
         if isinstance(event, OrderFilled):
             self._record_fill(event)
             return
-        with self._sessions.begin() as session:
+        with self._orm_writing() as session:
             if isinstance(event, OrderAccepted):
                 row = self._row_for(session, event.order)
                 row.venue_order_id = event.venue_order_id
@@ -113,7 +147,7 @@ class SqlJournal:
                 updated_at=self._now(),
             )
         )
-        with self._engine.begin() as connection:
+        with self._writing() as connection:
             return bool(connection.execute(statement).rowcount)
 
     # -- queries for recovery -----------------------------------------------------------
@@ -186,7 +220,7 @@ class SqlJournal:
         the order's status, in one transaction of two Core statements."""
         fill = event.fill
         status = OrderStatus.FILLED if event.remaining <= 0 else OrderStatus.PARTIALLY_FILLED
-        with self._engine.begin() as connection:
+        with self._writing() as connection:
             try:
                 inserted = connection.execute(
                     _insert_fill_ignoring_duplicates(connection.dialect.name, fill)
