@@ -536,9 +536,13 @@ def test_batch_when_an_error_escapes_then_nothing_of_it_is_kept(journal: SqlJour
     order = market_order(Side.BUY, 1, client_order_id="B-1")
     journal.record_intent(order)
 
-    with pytest.raises(RuntimeError), journal.batch():
-        journal.record_event(OrderAccepted(order, VenueOrderId("V-1"), BASE_TS))
-        raise RuntimeError("crash before the commit")
+    def crash_inside_a_batch() -> None:
+        with journal.batch():
+            journal.record_event(OrderAccepted(order, VenueOrderId("V-1"), BASE_TS))
+            raise RuntimeError("crash before the commit")
+
+    with pytest.raises(RuntimeError):
+        crash_inside_a_batch()
 
     row = journal.order("B-1")
     assert row is not None
