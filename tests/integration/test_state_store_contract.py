@@ -162,3 +162,32 @@ def test_runtime_state_round_trips_every_key(store: StateStore) -> None:
     assert again.positions == {"BTC/USDT": Decimal("0.5"), "ETH/USDT": Decimal("-2")}
     assert again.policy_last_update == heartbeat
     assert again.policy_allowed_influence_pct == 12.5
+
+
+def test_set_many_writes_strings_and_hashes_together(store: StateStore) -> None:
+    store.set("mode", "paper")
+    store.set_hash("risk:stats", {"old": "1"})
+
+    store.set_many({"mode": "halt", "pnl:net:today": "-12.5", "risk:stats": {"drawdown": "0.1"}})
+
+    assert store.get("mode") == "halt"
+    assert store.get("pnl:net:today") == "-12.5"
+    assert dict(store.get_hash("risk:stats")) == {"drawdown": "0.1"}
+
+
+def test_set_many_when_a_value_is_bad_then_nothing_is_written(store: StateStore) -> None:
+    store.set("mode", "paper")
+
+    with pytest.raises(TypeError):
+        store.set_many({"mode": "halt", "risk:stats": {"drawdown": 0.1}})  # type: ignore[dict-item]
+
+    assert store.get("mode") == "paper"
+
+
+def test_set_many_seen_by_a_second_store_on_the_same_backend(open_store: Opener) -> None:
+    writer, reader = open_store(), open_store()
+
+    writer.set_many({"mode": "manual", "risk:stats": {"halted": "0"}})
+
+    assert reader.get("mode") == "manual"
+    assert dict(reader.get_hash("risk:stats")) == {"halted": "0"}

@@ -156,6 +156,10 @@ class PaperSession:
         return self._publisher
 
     @property
+    def recorder(self) -> AccountRecorder | None:
+        return self._recorder
+
+    @property
     def backups(self) -> BackupSchedule | None:
         return self._backups
 
@@ -218,7 +222,7 @@ class PaperSession:
     def _wire(self, engine: TradingEngine) -> None:
         storage, config = self.storage, self.config
         self._recorder = recorder = AccountRecorder(
-            storage.repositories, engine, self.spec.strategy
+            storage.repositories, storage.database, engine, self.spec.strategy
         )
         recorder.catch_up()
         self._publisher = publisher = RuntimeStatePublisher(storage.state, engine)
@@ -227,6 +231,7 @@ class PaperSession:
         for listener in (*self._listeners, recorder.on_event, publisher.on_event):
             engine.subscribe(listener)
         engine.subscribe_bars(publisher.on_bar)
+        engine.subscribe_bars(recorder.on_bar)
         engine.subscribe_bars(_snapshots(recorder, config.snapshot_every_bars))
         engine.subscribe_bars(_status_logger(engine, config.status_every_bars))
         if self._backups is not None:
@@ -243,6 +248,8 @@ class PaperSession:
             with self._locked():
                 if self._publisher is not None:
                     self._publisher.publish()
+                if self._recorder is not None:
+                    self._recorder.flush()
                 if engine.bars_processed % self.config.snapshot_every_bars and self._recorder:
                     self._recorder.snapshot(engine.clock.timestamp_ns())
             if self._backups is not None:

@@ -2,8 +2,11 @@
 snapshots written to the database (``trades``, ``positions``, ``performance_metrics``).
 
 The journal's fills are the truth; these tables are derived from the portfolio that the
-fills build. After a restart :meth:`AccountRecorder.catch_up` writes the trades closed by
-fills journaled just before a crash, so the tables never miss one and never repeat one.
+fills build. They are written off the order path: a fill marks its symbol, and
+:meth:`AccountRecorder.flush` (after each bar, before a query, on stop) writes the new
+closed trades and the changed positions in one transaction. After a restart
+:meth:`AccountRecorder.catch_up` writes the trades closed by fills journaled just before a
+crash, so the tables never miss one and never repeat one.
 """
 
 from __future__ import annotations
@@ -11,9 +14,13 @@ from __future__ import annotations
 import logging
 from decimal import Decimal
 
+from sqlalchemy import Engine
+from sqlalchemy.orm import sessionmaker
+
 from ai_trader.adapters.db import PerformanceMetricRow, PositionRow, Repositories, TradeRow
 from ai_trader.core.clock import ns_to_datetime
 from ai_trader.core.money import to_decimal
+from ai_trader.domain.bar import Bar
 from ai_trader.domain.events import Event, OrderFilled
 from ai_trader.engine.engine import TradingEngine
 from ai_trader.portfolio.trades import ClosedTrade
@@ -29,25 +36,51 @@ AVERAGE_PLACES = Decimal("0.000000000001")
 class AccountRecorder:
     """Subscribe :meth:`on_event` to the engine; call :meth:`snapshot` now and then."""
 
-    def __init__(self, repositories: Repositories, engine: TradingEngine, strategy: str) -> None:
+    def __init__(
+        self,
+        repositories: Repositories,
+        database: Engine,
+        engine: TradingEngine,
+        strategy: str,
+    ) -> None:
         self._repositories = repositories
+        self._sessions = sessionmaker(database, expire_on_commit=False)
         self._engine = engine
         self._strategy = strategy
         self._recorded_trades = repositories.trades.count()
+        self._changed: set[str] = set()
 
     def catch_up(self) -> int:
         """Write the closed trades and positions the tables lack; returns trades written."""
-        written = self._write_new_trades()
-        for position in self._engine.portfolio.open_positions():
-            self._save_position(position.symbol, self._engine.clock.timestamp_ns())
+        self._changed.update(p.symbol for p in self._engine.portfolio.open_positions())
+        written = self.flush()
         if written:
             logger.info("account tables: %d closed trades recorded after restart", written)
         return written
 
     def on_event(self, event: Event) -> None:
         if isinstance(event, OrderFilled):
-            self._write_new_trades()
-            self._save_position(event.fill.symbol, event.fill.ts_event)
+            self._changed.add(event.fill.symbol)
+
+    def on_bar(self, bar: Bar) -> None:
+        if self._changed:
+            self.flush()
+
+    def flush(self) -> int:
+        """Write new closed trades and changed positions in one transaction; returns the
+        number of trades written."""
+        closed = self._engine.portfolio.trades.closed
+        new = closed[self._recorded_trades :]
+        if not new and not self._changed:
+            return 0
+        ts = self._engine.clock.timestamp_ns()
+        with self._sessions.begin() as session:
+            session.add_all(self._trade_row(trade) for trade in new)
+            for symbol in sorted(self._changed):
+                session.merge(self._position_row(symbol, ts))
+        self._recorded_trades = len(closed)
+        self._changed.clear()
+        return len(new)
 
     def snapshot(self, ts_event: int) -> PerformanceMetricRow:
         """One ``performance_metrics`` row for the whole portfolio at ``ts_event``."""
@@ -72,14 +105,6 @@ class AccountRecorder:
         )
         return self._repositories.performance_metrics.add(row)
 
-    def _write_new_trades(self) -> int:
-        closed = self._engine.portfolio.trades.closed
-        new = closed[self._recorded_trades :]
-        for trade in new:
-            self._repositories.trades.add(self._trade_row(trade))
-        self._recorded_trades = len(closed)
-        return len(new)
-
     def _trade_row(self, trade: ClosedTrade) -> TradeRow:
         return TradeRow(
             timestamp=ns_to_datetime(trade.exit_ts),
@@ -94,15 +119,13 @@ class AccountRecorder:
             strategy=self._strategy,
         )
 
-    def _save_position(self, symbol: str, ts_event: int) -> None:
+    def _position_row(self, symbol: str, ts_event: int) -> PositionRow:
         position = self._engine.portfolio.position(symbol)
-        self._repositories.positions.save(
-            PositionRow(
-                symbol=symbol,
-                quantity=position.quantity,
-                average_price=position.average_price.quantize(AVERAGE_PLACES),
-                realized_pnl=position.realized_pnl.quantize(AVERAGE_PLACES),
-                fees=position.fees,
-                timestamp=ns_to_datetime(ts_event),
-            )
+        return PositionRow(
+            symbol=symbol,
+            quantity=position.quantity,
+            average_price=position.average_price.quantize(AVERAGE_PLACES),
+            realized_pnl=position.realized_pnl.quantize(AVERAGE_PLACES),
+            fees=position.fees,
+            timestamp=ns_to_datetime(ts_event),
         )

@@ -122,12 +122,16 @@ class RuntimeStatePublisher:
         engine = self._engine
         portfolio = engine.portfolio
         equity = portfolio.equity_float()
-        self._state.risk_stats = risk_stats_document(engine.risk, equity)
         day_start = engine.risk.limits_snapshot().day_start
-        self._state.pnl_net_today = to_decimal(equity - day_start).quantize(PNL_PLACES)
+        positions = None
         if self._pending:
-            self._state.positions = {p.symbol: p.quantity for p in portfolio.open_positions()}
-            self._pending = False
+            positions = {p.symbol: p.quantity for p in portfolio.open_positions()}
+        self._state.publish_trading_state(
+            risk_stats=risk_stats_document(engine.risk, equity),
+            pnl_net_today=to_decimal(equity - day_start).quantize(PNL_PLACES),
+            positions=positions,
+        )
+        self._pending = False
         self._last_publish = self._monotonic()
 
 

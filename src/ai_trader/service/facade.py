@@ -418,6 +418,10 @@ class TradingFacade:
             )
 
     def trades(self, limit: int) -> schemas.TradesResponse:
+        with self.engine_lock:
+            recorder = self._session.recorder
+            if recorder is not None:
+                recorder.flush()  # the tables trail the fills by at most a bar
         rows = self.storage.repositories.trades.list_recent(limit)
         return schemas.TradesResponse(
             trades=[

@@ -117,6 +117,25 @@ class FileStateStore:
         checked = check_hash(key, values)
         self._update(key, checked or None)
 
+    def set_many(self, values: Mapping[str, str | Mapping[str, str]]) -> None:
+        checked: dict[str, _Entry | None] = {}
+        for key, value in values.items():
+            check_key(key)
+            if isinstance(value, str):
+                checked[key] = check_value(key, value)
+            else:
+                checked[key] = check_hash(key, value) or None
+        with self._lock:
+            self._refresh()
+            state = dict(self._state)
+            for key, entry in checked.items():
+                if entry is None:
+                    state.pop(key, None)
+                else:
+                    state[key] = entry
+            self._write(state)
+            self._state = state
+
     # -- writing ----------------------------------------------------------------------
 
     def _update(self, key: str, value: _Entry | None) -> None:

@@ -98,6 +98,19 @@ class RedisStateStore:
             pipeline.hset(name, mapping=checked)
         self._call(pipeline.execute)
 
+    def set_many(self, values: Mapping[str, str | Mapping[str, str]]) -> None:
+        pipeline = self._client.pipeline(transaction=True)
+        for key, value in values.items():
+            name = self._key(key)
+            if isinstance(value, str):
+                pipeline.set(name, check_value(key, value))
+            else:
+                checked: dict[Any, Any] = check_hash(key, value)
+                pipeline.delete(name)
+                if checked:
+                    pipeline.hset(name, mapping=checked)
+        self._call(pipeline.execute)
+
     # -- helpers ----------------------------------------------------------------------
 
     def _key(self, key: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Literal, get_args
@@ -162,9 +163,25 @@ class RuntimeState:
 
     @positions.setter
     def positions(self, value: dict[str, Decimal]) -> None:
-        checked = _check_positions(value)
-        document = {symbol: str(quantity) for symbol, quantity in sorted(checked.items())}
-        self._store.set(keys.PORTFOLIO_POSITIONS, json.dumps(document))
+        self._store.set(keys.PORTFOLIO_POSITIONS, _positions_text(value))
+
+    def publish_trading_state(
+        self,
+        *,
+        risk_stats: dict[str, str],
+        pnl_net_today: Decimal,
+        positions: dict[str, Decimal] | None = None,
+    ) -> None:
+        """The values the trading loop keeps current, in one write (one file replace, or
+        one MULTI/EXEC): readers never see today's P&L from one moment and the risk
+        statistics from another."""
+        values: dict[str, str | Mapping[str, str]] = {
+            keys.RISK_STATS: risk_stats,
+            keys.PNL_NET_TODAY: str(_check_decimal("pnl_net_today", pnl_net_today)),
+        }
+        if positions is not None:
+            values[keys.PORTFOLIO_POSITIONS] = _positions_text(positions)
+        self._store.set_many(values)
 
     # -- RL policy ----------------------------------------------------------------------
 
@@ -211,6 +228,11 @@ class RuntimeState:
             raise DataError(f"stored value of {key!r} is {raw!r}; expected a number") from None
         except ConfigurationError as exc:
             raise _stored(key, exc) from None
+
+
+def _positions_text(value: dict[str, Decimal]) -> str:
+    checked = _check_positions(value)
+    return json.dumps({symbol: str(quantity) for symbol, quantity in sorted(checked.items())})
 
 
 def _check_positions(value: object) -> dict[str, Decimal]:
