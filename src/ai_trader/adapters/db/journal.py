@@ -9,19 +9,20 @@ The queries at the bottom are what crash recovery reads back.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import cast
 
 from sqlalchemy import (
     Connection,
     Engine,
     Insert,
-    Table,
+    Update,
+    bindparam,
     case,
     func,
-    inspect,
     select,
     update,
 )
@@ -104,9 +105,9 @@ class SqlJournal:
     def record_intent(self, order: Order) -> None:
         """Insert ``order`` as ``pending_submit`` and commit. Recording the same id again
         (a retry or a replay after restart) leaves the first record as it is."""
-        values = _order_values(self._order_row(order, OrderStatus.PENDING_SUBMIT))
+        values = self._intent_values(order)
         with self._engine.begin() as connection:
-            connection.execute(_insert_ignoring_duplicates(connection, OrderRow, values))
+            connection.execute(_statements(connection.dialect.name).insert_order, values)
 
     def record_event(self, event: Event) -> None:
         if not isinstance(event, _JOURNALED_EVENTS):
@@ -134,21 +135,14 @@ class SqlJournal:
 
     def _accept(self, event: OrderAccepted) -> bool:
         """The common case in one UPDATE statement; False when the intent is missing."""
-        accepted = OrderStatus.ACCEPTED.value
-        statement = (
-            update(OrderRow)
-            .where(OrderRow.client_order_id == event.order.client_order_id)
-            .values(
-                venue_order_id=event.venue_order_id,
-                status=case(
-                    (OrderRow.status == OrderStatus.PENDING_SUBMIT.value, accepted),
-                    else_=OrderRow.status,
-                ),
-                updated_at=self._now(),
-            )
-        )
+        parameters = {
+            "p_client_order_id": event.order.client_order_id,
+            "p_venue_order_id": event.venue_order_id,
+            "p_updated_at": self._now(),
+        }
         with self._writing() as connection:
-            return bool(connection.execute(statement).rowcount)
+            statement = _statements(connection.dialect.name).accept
+            return bool(connection.execute(statement, parameters).rowcount)
 
     # -- queries for recovery -----------------------------------------------------------
 
@@ -183,6 +177,26 @@ class SqlJournal:
         return positions
 
     # -- internals ----------------------------------------------------------------------
+
+    def _intent_values(self, order: Order) -> dict[str, object]:
+        """The ``orders`` columns of a new intent, for a Core INSERT (no ORM object)."""
+        return {
+            "client_order_id": order.client_order_id,
+            "symbol": order.symbol,
+            "side": order.side.value,
+            "type": order.order_type.value,
+            "quantity": order.quantity,
+            "price": order.price,
+            "quote_quantity": order.quote_quantity,
+            "reduce_only": order.reduce_only,
+            "status": OrderStatus.PENDING_SUBMIT.value,
+            "venue_order_id": None,
+            "reason": None,
+            "tag": order.tag,
+            "parent_id": order.parent_id,
+            "timestamp": ns_to_datetime(order.ts_init),
+            "updated_at": self._now(),
+        }
 
     def _order_row(self, order: Order, status: OrderStatus) -> OrderRow:
         return OrderRow(
@@ -221,10 +235,9 @@ class SqlJournal:
         fill = event.fill
         status = OrderStatus.FILLED if event.remaining <= 0 else OrderStatus.PARTIALLY_FILLED
         with self._writing() as connection:
+            statements = _statements(connection.dialect.name)
             try:
-                inserted = connection.execute(
-                    _insert_fill_ignoring_duplicates(connection.dialect.name, fill)
-                ).rowcount
+                inserted = connection.execute(statements.insert_fill, _fill_values(fill)).rowcount
             except IntegrityError:
                 raise InvariantViolation(
                     f"fill {fill.trade_id} for unknown order {fill.client_order_id}: "
@@ -234,13 +247,13 @@ class SqlJournal:
                 logger.info("duplicate fill %s/%s ignored", fill.venue, fill.trade_id)
                 return
             connection.execute(
-                update(OrderRow)
-                .where(OrderRow.client_order_id == fill.client_order_id)
-                .values(
-                    status=status.value,
-                    venue_order_id=func.coalesce(OrderRow.venue_order_id, fill.venue_order_id),
-                    updated_at=self._now(),
-                )
+                statements.fill_status,
+                {
+                    "p_client_order_id": fill.client_order_id,
+                    "p_status": status.value,
+                    "p_venue_order_id": fill.venue_order_id,
+                    "p_updated_at": self._now(),
+                },
             )
 
     def _record_cancel(self, session: Session, event: OrderCanceled) -> None:
@@ -298,25 +311,48 @@ _JOURNALED_EVENTS = (
 )
 
 
-def _order_values(row: OrderRow) -> dict[str, object]:
-    """Column name → value of an unsaved row, for a Core INSERT."""
-    mapper = inspect(OrderRow)
-    return {prop.columns[0].name: getattr(row, prop.key) for prop in mapper.column_attrs}
+@dataclass(frozen=True, slots=True)
+class _Statements:
+    """The hot path's statements, built once per dialect; values travel as parameters,
+    so each execution reuses the compiled form instead of building a new statement."""
+
+    insert_order: Insert
+    insert_fill: Insert
+    accept: Update
+    fill_status: Update
 
 
-def _insert_ignoring_duplicates(
-    connection: Connection, table: type[OrderRow], values: dict[str, object]
-) -> Insert:
-    mapper = inspect(table)
-    keys = [column.name for column in mapper.primary_key]
-    target = cast(Table, mapper.local_table)  # a declarative class maps one Table
-    if connection.dialect.name == "postgresql":
-        return postgresql.insert(target).values(values).on_conflict_do_nothing(index_elements=keys)
-    return sqlite.insert(target).values(values).on_conflict_do_nothing(index_elements=keys)
+@functools.cache
+def _statements(dialect: str) -> _Statements:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    by_id = OrderRow.client_order_id == bindparam("p_client_order_id")
+    return _Statements(
+        insert_order=insert(OrderRow).on_conflict_do_nothing(index_elements=["client_order_id"]),
+        insert_fill=insert(FillRow).on_conflict_do_nothing(
+            index_elements=["venue", "venue_order_id", "trade_id"]
+        ),
+        accept=update(OrderRow)
+        .where(by_id)
+        .values(
+            venue_order_id=bindparam("p_venue_order_id"),
+            status=case(
+                (OrderRow.status == OrderStatus.PENDING_SUBMIT.value, OrderStatus.ACCEPTED.value),
+                else_=OrderRow.status,
+            ),
+            updated_at=bindparam("p_updated_at"),
+        ),
+        fill_status=update(OrderRow)
+        .where(by_id)
+        .values(
+            status=bindparam("p_status"),
+            venue_order_id=func.coalesce(OrderRow.venue_order_id, bindparam("p_venue_order_id")),
+            updated_at=bindparam("p_updated_at"),
+        ),
+    )
 
 
-def _insert_fill_ignoring_duplicates(dialect: str, fill: Fill) -> Insert:
-    values = {
+def _fill_values(fill: Fill) -> dict[str, object]:
+    return {
         "client_order_id": fill.client_order_id,
         "venue": fill.venue,
         "venue_order_id": fill.venue_order_id,
@@ -329,10 +365,6 @@ def _insert_fill_ignoring_duplicates(dialect: str, fill: Fill) -> Insert:
         "liquidity": fill.liquidity.value,
         "timestamp": ns_to_datetime(fill.ts_event),
     }
-    keys = ["venue", "venue_order_id", "trade_id"]
-    if dialect == "postgresql":
-        return postgresql.insert(FillRow).values(values).on_conflict_do_nothing(index_elements=keys)
-    return sqlite.insert(FillRow).values(values).on_conflict_do_nothing(index_elements=keys)
 
 
 def _fill_from_row(row: FillRow) -> Fill:
