@@ -111,7 +111,7 @@ def start_service(directory: Path) -> tuple[subprocess.Popen[bytes], str, str]:
         port = probe.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     process = subprocess.Popen(
-        [str(CLI), "run", "--port", str(port), "--bar-seconds", "1"],
+        [str(CLI), "run", "--port", str(port), "--bar-seconds", os.environ.get("BENCH_BAR_SECONDS", "1")],
         cwd=directory,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

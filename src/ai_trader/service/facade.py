@@ -47,7 +47,7 @@ from ai_trader.engine.order_book import OrderRecord
 from ai_trader.live.paper import PaperConfig, PaperSession
 from ai_trader.observability.metrics import TradingMetrics
 from ai_trader.observability.slo import SloReport, SloTracker
-from ai_trader.portfolio.stats import RunTotals, compute_stats, max_drawdown
+from ai_trader.portfolio.stats import PerformanceStats, RunTotals, compute_stats, max_drawdown
 from ai_trader.risk.config import RiskConfig
 from ai_trader.runtime.recovery import RecoveryReport
 from ai_trader.runtime.result import RunResult
@@ -60,6 +60,7 @@ from ai_trader.service.modes import ModeController
 logger = logging.getLogger(__name__)
 
 RECENT_SIGNALS = 100
+SHARPE_EVERY_SECONDS = 60.0
 
 
 class ActionRefusedError(AiTraderError):
@@ -132,6 +133,9 @@ class TradingFacade:
         self._signals: deque[SignalGenerated] = deque(maxlen=RECENT_SIGNALS)
         self.recovery: RecoveryReport | None = None
         self.bars_seen = 0
+        self._metrics_refreshed_at = 0.0
+        self._sharpe: float | None = None
+        self._sharpe_at = 0.0
         """Live bars handled by this process (the engine counts only when a run ends)."""
         self.on_loop_end: Callable[[], None] | None = None
         """Called when the trading loop ends by itself (``max_bars``), not on errors."""
@@ -198,6 +202,9 @@ class TradingFacade:
         refresh the metrics."""
         with self.engine_lock:
             self.modes.sync()
+            if time.time() - self._sharpe_at >= SHARPE_EVERY_SECONDS:
+                self._sharpe = self._compute_stats().sharpe
+                self._sharpe_at = time.time()
             self._refresh_metrics()
         self.slo.record_executor_check(self.running or self._stop.is_set())
         report = self.slo.evaluate()
@@ -208,6 +215,7 @@ class TradingFacade:
         return report
 
     def _refresh_metrics(self) -> None:
+        self._metrics_refreshed_at = time.time()
         portfolio = self.engine.portfolio
         closed = portfolio.trades.closed
         wins = sum(trade.net_pnl > 0 for trade in closed)
@@ -216,7 +224,7 @@ class TradingFacade:
             daily_pnl=self._daily_pnl(),
             open_positions=len(portfolio.open_positions()),
             win_rate=wins / len(closed) if closed else None,
-            sharpe=None,
+            sharpe=self._sharpe,
         )
         self.metrics.set_halted(self.engine.risk.halt is not None)
         if self._heartbeat.wall is not None:
@@ -226,7 +234,10 @@ class TradingFacade:
 
     def _on_bar(self, bar: Bar) -> None:
         self.bars_seen += 1
-        self._heartbeat.wall = time.time()
+        now = time.time()
+        self._heartbeat.wall = now
+        if now - self._metrics_refreshed_at >= 1.0:
+            self._refresh_metrics()
         if self._modes is not None:
             self._modes.sync()
         if self.hub.subscribers:
@@ -356,7 +367,7 @@ class TradingFacade:
             peak_equity=limits.peak,
             closed_trades=len(closed),
             win_rate=sum(t.net_pnl > 0 for t in closed) / len(closed) if closed else None,
-            sharpe=None,
+            sharpe=self._sharpe,
             max_drawdown=max_drawdown(curve) if len(curve) else 0.0,
         )
 
@@ -441,22 +452,26 @@ class TradingFacade:
             ]
         )
 
+    def _compute_stats(self) -> PerformanceStats:
+        """Statistics of this run so far; call with the engine lock held."""
+        engine = self.engine
+        portfolio = engine.portfolio
+        totals = RunTotals(
+            starting_cash=portfolio.starting_cash,
+            final_equity=portfolio.equity(),
+            fees=portfolio.fees_paid,
+            realized_pnl=portfolio.realized_pnl(),
+            unrealized_pnl=portfolio.unrealized_pnl(),
+            entry_fills=engine.orders.filled_entries,
+        )
+        curve = portfolio.equity_curve
+        return compute_stats(
+            curve.timestamps.copy(), curve.values.copy(), list(portfolio.trades.closed), totals
+        )
+
     def performance(self) -> schemas.PerformanceResponse:
         with self.engine_lock:
-            engine = self.engine
-            portfolio = engine.portfolio
-            totals = RunTotals(
-                starting_cash=portfolio.starting_cash,
-                final_equity=portfolio.equity(),
-                fees=portfolio.fees_paid,
-                realized_pnl=portfolio.realized_pnl(),
-                unrealized_pnl=portfolio.unrealized_pnl(),
-                entry_fills=engine.orders.filled_entries,
-            )
-            curve = portfolio.equity_curve
-            stats = compute_stats(
-                curve.timestamps.copy(), curve.values.copy(), list(portfolio.trades.closed), totals
-            )
+            stats = self._compute_stats()
         return schemas.PerformanceResponse(
             bars=stats.bars,
             closed_trades=stats.closed_trades,
@@ -506,8 +521,8 @@ class TradingFacade:
         )
 
     def metrics_exposition(self) -> tuple[bytes, str]:
-        with self.engine_lock:
-            self._refresh_metrics()
+        """Without the engine lock: a scrape never waits for a bar or an order. The gauges
+        are refreshed by the trading loop (at most once a second) and the tick."""
         return self.metrics.exposition()
 
     # -- commands -------------------------------------------------------------------------
