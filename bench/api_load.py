@@ -88,6 +88,18 @@ async def fixed_rate(
     }
 
 
+async def one_at_a_time(
+    client: httpx.AsyncClient, method: str, path: str, body: Any, count: int
+) -> float:
+    """Median latency with no other request in flight: the cost of one request."""
+    latencies = []
+    for _ in range(count):
+        started = time.perf_counter()
+        await client.request(method, path, json=body() if body else None)
+        latencies.append((time.perf_counter() - started) * 1e3)
+    return statistics.median(latencies)
+
+
 async def capacity(
     client: httpx.AsyncClient, method: str, path: str, body: Any, workers: int, seconds: float
 ) -> float:
@@ -111,7 +123,14 @@ def start_service(directory: Path) -> tuple[subprocess.Popen[bytes], str, str]:
         port = probe.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     process = subprocess.Popen(
-        [str(CLI), "run", "--port", str(port), "--bar-seconds", os.environ.get("BENCH_BAR_SECONDS", "1")],
+        [
+            str(CLI),
+            "run",
+            "--port",
+            str(port),
+            "--bar-seconds",
+            os.environ.get("BENCH_BAR_SECONDS", "1"),
+        ],
         cwd=directory,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -135,7 +154,9 @@ async def measure(url: str, token: str, rate: float, seconds: float, workers: in
     async with httpx.AsyncClient(base_url=url, headers=headers, limits=limits) as client:
         for name, (method, path, body) in endpoints([0]).items():
             await fixed_rate(client, method, path, body, rate, 1.0)  # warm up
+            alone = await one_at_a_time(client, method, path, body, 200)
             row = await fixed_rate(client, method, path, body, rate, seconds)
+            row["alone_p50_ms"] = alone
             row["capacity_rps"] = await capacity(client, method, path, body, workers, seconds / 2)
             row["endpoint"] = name
             results.append(row)
@@ -145,10 +166,12 @@ async def measure(url: str, token: str, rate: float, seconds: float, workers: in
 
 def section(rows: list[dict], rate: float, seconds: float, workers: int) -> str:
     table = [
-        f"| endpoint | p50 ms | p99 ms | max ms | errors | req/s at {rate:.0f} | capacity req/s |",
-        "|---|--:|--:|--:|--:|--:|--:|",
+        f"| endpoint | alone p50 ms | p50 ms | p99 ms | max ms | errors | req/s at {rate:.0f} "
+        "| capacity req/s |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|",
         *(
-            f"| {r['endpoint']} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['max_ms']:.1f} | "
+            f"| {r['endpoint']} | {r['alone_p50_ms']:.2f} | {r['p50_ms']:.2f} | "
+            f"{r['p99_ms']:.2f} | {r['max_ms']:.1f} | "
             f"{r['errors']} | {r['achieved_rps']:.0f} | {r['capacity_rps']:.0f} |"
             for r in rows
         ),
@@ -176,6 +199,15 @@ def section(rows: list[dict], rate: float, seconds: float, workers: int) -> str:
             *table,
             "",
             verdict,
+            "",
+            "*alone*: one request at a time (no queueing). The order endpoint's capacity is "
+            "the limit: each order costs about 2 ms in the engine and the journal (three "
+            "commits with an fsync each: the intent, the paper venue's own ledger, the "
+            "acceptance and fill together) plus about 2–3 ms of HTTP, auth and validation in "
+            "Python, on two cores the load generator shares. Offered more than its capacity, "
+            "a fixed-rate queue grows without bound, which is what the p99 shows. Runs on this "
+            "machine vary by 2× in the tail from one run to the next (shared virtual CPUs).",
+            "",
             "Each `/trading/open` is a real order: risk check, journal intent committed "
             "(SQLite, synchronous=FULL), paper fill, acceptance and fill committed, account "
             "tables updated — the durable order path measured above plus HTTP and auth.",
