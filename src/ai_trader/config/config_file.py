@@ -8,14 +8,13 @@ TOML has no null: ``None`` values are left out (the setting keeps its default). 
 from __future__ import annotations
 
 import math
-import os
 import re
-import tempfile
 import tomllib
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 
+from ai_trader.core import files
 from ai_trader.core.errors import ConfigurationError
 
 DEFAULT_HEADER = (
@@ -72,29 +71,9 @@ def render_config(values: Mapping[str, object], header: str = DEFAULT_HEADER) ->
 
 
 def write_atomically(path: Path, data: bytes, mode: int = 0o600) -> None:
-    """Replace ``path`` with ``data``: a temporary file in the same directory, fsynced,
-    then ``os.replace``; a reader sees the old file or the new one, never half of one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(descriptor, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    _fsync_directory(path.parent)
-
-
-def _fsync_directory(directory: Path) -> None:
-    descriptor = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
+    """Replace ``path`` with ``data``, private to its owner by default; see
+    :func:`ai_trader.core.files.write_atomically`."""
+    files.write_atomically(path, data, mode)
 
 
 def _key(key: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ai_trader.engine.engine import TradingEngine
 from ai_trader.portfolio.stats import PerformanceStats, RunTotals, compute_stats
 from ai_trader.runtime.assembly import TradingSession
 
@@ -26,7 +27,12 @@ class RunResult:
 def summarize(session: TradingSession, elapsed_seconds: float) -> RunResult:
     """Statistics of a finished (or stopped) session; open positions stay open, marked at
     their last price."""
-    engine = session.engine
+    return RunResult(session, engine_stats(session.engine), elapsed_seconds)
+
+
+def engine_stats(engine: TradingEngine) -> PerformanceStats:
+    """Statistics of what ``engine`` has traded so far (a copy of the equity curve, so a
+    running engine can go on appending)."""
     portfolio = engine.portfolio
     totals = RunTotals(
         starting_cash=portfolio.starting_cash,
@@ -37,5 +43,6 @@ def summarize(session: TradingSession, elapsed_seconds: float) -> RunResult:
         entry_fills=engine.orders.filled_entries,
     )
     curve = portfolio.equity_curve
-    stats = compute_stats(curve.timestamps, curve.values, portfolio.trades.closed, totals)
-    return RunResult(session, stats, elapsed_seconds)
+    return compute_stats(
+        curve.timestamps.copy(), curve.values.copy(), list(portfolio.trades.closed), totals
+    )

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -18,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ai_trader.core.clock import ns_to_datetime
+from ai_trader.core.files import write_text_atomically
 from ai_trader.runtime.result import RunResult
 
 STATS_FILE = "stats.json"
@@ -154,13 +153,4 @@ def _json_safe(value: Any) -> Any:
 
 
 def atomic_write(path: Path, write: Callable[[Any], object]) -> None:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", newline="") as stream:
-            write(stream)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_text_atomically(path, write)

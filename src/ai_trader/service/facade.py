@@ -47,10 +47,10 @@ from ai_trader.engine.order_book import OrderRecord
 from ai_trader.live.paper import PaperConfig, PaperSession
 from ai_trader.observability.metrics import TradingMetrics
 from ai_trader.observability.slo import SloReport, SloTracker
-from ai_trader.portfolio.stats import PerformanceStats, RunTotals, compute_stats, max_drawdown
+from ai_trader.portfolio.stats import PerformanceStats, max_drawdown
 from ai_trader.risk.config import RiskConfig
 from ai_trader.runtime.recovery import RecoveryReport
-from ai_trader.runtime.result import RunResult
+from ai_trader.runtime.result import RunResult, engine_stats
 from ai_trader.runtime.spec import SessionSpec, build_spec
 from ai_trader.runtime.storage import Storage
 from ai_trader.service import schemas
@@ -454,20 +454,7 @@ class TradingFacade:
 
     def _compute_stats(self) -> PerformanceStats:
         """Statistics of this run so far; call with the engine lock held."""
-        engine = self.engine
-        portfolio = engine.portfolio
-        totals = RunTotals(
-            starting_cash=portfolio.starting_cash,
-            final_equity=portfolio.equity(),
-            fees=portfolio.fees_paid,
-            realized_pnl=portfolio.realized_pnl(),
-            unrealized_pnl=portfolio.unrealized_pnl(),
-            entry_fills=engine.orders.filled_entries,
-        )
-        curve = portfolio.equity_curve
-        return compute_stats(
-            curve.timestamps.copy(), curve.values.copy(), list(portfolio.trades.closed), totals
-        )
+        return engine_stats(self.engine)
 
     def performance(self) -> schemas.PerformanceResponse:
         with self.engine_lock:

@@ -25,10 +25,10 @@ from ai_trader.adapters.backup.records import (
     BackupStats,
     load_catalogue,
     save_catalogue,
-    write_atomically,
 )
 from ai_trader.core.clock import Clock, LiveClock
 from ai_trader.core.errors import ConfigurationError, DataError, InvariantViolation
+from ai_trader.core.files import write_atomically
 
 logger = logging.getLogger(__name__)
 

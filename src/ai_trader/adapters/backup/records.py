@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from ai_trader.core.errors import DataError
+from ai_trader.core.files import write_atomically
 
 METADATA_FILE = "backup_metadata.json"
 
@@ -55,21 +54,3 @@ def save_catalogue(directory: Path, records: list[BackupRecord]) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     document = {"backups": [asdict(record) for record in records]}
     write_atomically(directory / METADATA_FILE, json.dumps(document, indent=2).encode())
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)

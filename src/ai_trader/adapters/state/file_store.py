@@ -21,11 +21,9 @@ for several writing processes use Redis.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
-import tempfile
 import threading
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -33,6 +31,7 @@ from pathlib import Path
 
 from ai_trader.adapters.state._values import check_hash, check_key, check_value
 from ai_trader.core.errors import ConfigurationError, DataError
+from ai_trader.core.files import write_atomically
 
 logger = logging.getLogger(__name__)
 
@@ -60,14 +59,6 @@ def _parse(document: object, origin: str) -> dict[str, _Entry]:
         else:
             raise DataError(f"{origin}: value of {key!r} must be a string or an object of strings")
     return state
-
-
-def _fsync_directory(directory: Path) -> None:
-    descriptor = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
 
 
 class FileStateStore:
@@ -154,22 +145,7 @@ class FileStateStore:
     def _write(self, state: Mapping[str, _Entry]) -> None:
         """Replace the file with ``state`` atomically; the old file survives any failure."""
         content = json.dumps(state, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
-        directory = self._path.parent
-        directory.mkdir(parents=True, exist_ok=True)
-        descriptor, temporary = tempfile.mkstemp(
-            prefix=f".{self._path.name}.", suffix=".tmp", dir=directory
-        )
-        try:
-            with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
-                stream.write(content)
-                stream.flush()
-                os.fsync(stream.fileno())
-            os.replace(temporary, self._path)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temporary)
-            raise
-        _fsync_directory(directory)
+        write_atomically(self._path, content.encode("utf-8"))
         self._file_id = self._identify()
 
     # -- reading ----------------------------------------------------------------------
