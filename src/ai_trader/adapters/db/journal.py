@@ -199,21 +199,10 @@ class SqlJournal:
         }
 
     def _order_row(self, order: Order, status: OrderStatus) -> OrderRow:
-        return OrderRow(
-            client_order_id=order.client_order_id,
-            symbol=order.symbol,
-            side=order.side.value,
-            order_type=order.order_type.value,
-            quantity=order.quantity,
-            price=order.price,
-            quote_quantity=order.quote_quantity,
-            reduce_only=order.reduce_only,
-            status=status.value,
-            tag=order.tag,
-            parent_id=order.parent_id,
-            timestamp=ns_to_datetime(order.ts_init),
-            updated_at=self._now(),
-        )
+        values = self._intent_values(order)
+        values["order_type"] = values.pop("type")  # the attribute's name, not the column's
+        values["status"] = status.value
+        return OrderRow(**values)
 
     def _row_for(self, session: Session, order: Order) -> OrderRow:
         row = session.get(OrderRow, order.client_order_id)
