@@ -206,3 +206,20 @@ def test_run_with_redis_when_redis_cli_sets_halt_then_halted_within_a_tick(
             assert client.get("/health").json()["status"] == "degraded"
     finally:
         stop(running)
+
+
+def test_paper_when_service_runs_on_the_same_data_then_one_line_error(
+    service: Running, run_cli: RunCli
+) -> None:
+    result = subprocess.run(
+        [str(CLI), "paper", "--max-bars", "3"],
+        cwd=service.directory,
+        capture_output=True,
+        text=True,
+        env=cli_environment(),
+        check=False,
+    )
+
+    assert result.returncode == 1
+    assert "is in use by another ai-trader process" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from ai_trader.adapters.db import FillRow, OrderRow
 from ai_trader.adapters.sim.ledger import VenueLedger
+from ai_trader.core.errors import ConfigurationError
 from ai_trader.domain.enums import Mode
 from ai_trader.domain.events import Event, OrderDenied
 from ai_trader.live.paper import PaperConfig, PaperResult, run_paper
@@ -163,3 +164,18 @@ def test_open_storage_migrates_a_new_sqlite_database_in_wal_full(tmp_path: Path)
         mode = connection.execute("PRAGMA journal_mode").fetchone()[0]
     assert {"orders", "fills", "trades", "performance_metrics", "alembic_version"} <= tables
     assert mode == "wal"
+
+
+def test_open_storage_when_data_directory_in_use_then_refused_until_released(
+    tmp_path: Path,
+) -> None:
+    config = StorageConfig(data_dir=tmp_path / "data")
+    first = open_storage(config)
+
+    with pytest.raises(
+        ConfigurationError, match=r"in use by another ai-trader process \(pid \d+\)"
+    ):
+        open_storage(config)
+
+    first.close()
+    open_storage(config).close()

@@ -15,8 +15,10 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +35,7 @@ from ai_trader.adapters.db import (
     upgrade_database,
 )
 from ai_trader.adapters.state import FileStateStore, RuntimeState, open_state_store
-from ai_trader.core.errors import AiTraderError
+from ai_trader.core.errors import AiTraderError, ConfigurationError
 
 logger = logging.getLogger(__name__)
 logging.getLogger("alembic").setLevel(logging.WARNING)  # its per-migration INFO is noise here
@@ -93,6 +95,7 @@ class Storage:
     state: RuntimeState
     backups: BackupManager | None
     state_recovery: StateRecovery | None = None
+    lock: DataDirectoryLock | None = None
     _closed: bool = field(default=False, repr=False)
 
     @property
@@ -103,10 +106,21 @@ class Storage:
         if not self._closed:
             self._closed = True
             self.database.dispose()
+            if self.lock is not None:
+                self.lock.release()
 
 
 def open_storage(config: StorageConfig) -> Storage:
     """Connect, migrate and open everything; see the module docstring."""
+    lock = DataDirectoryLock.acquire(config.data_dir)
+    try:
+        return _open(config, lock)
+    except BaseException:
+        lock.release()
+        raise
+
+
+def _open(config: StorageConfig, lock: DataDirectoryLock) -> Storage:
     database = create_database_engine(config.database_url, config.database_path)
     try:
         revision = upgrade_database(database)
@@ -141,10 +155,48 @@ def open_storage(config: StorageConfig) -> Storage:
             state=RuntimeState(store),
             backups=backups,
             state_recovery=recovery,
+            lock=lock,
         )
     except BaseException:
         database.dispose()
         raise
+
+
+LOCK_FILE = "ai-trader.lock"
+
+
+class DataDirectoryLock:
+    """One process per data directory: two writers on one journal and one venue ledger
+    would each reconcile against state the other is changing. An advisory ``flock`` on
+    ``<data_dir>/ai-trader.lock``, released by the kernel when the process dies (so a
+    crash never leaves a stale lock behind)."""
+
+    def __init__(self, path: Path, descriptor: int) -> None:
+        self.path = path
+        self._descriptor: int | None = descriptor
+
+    @classmethod
+    def acquire(cls, data_dir: Path) -> DataDirectoryLock:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        path = data_dir / LOCK_FILE
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(descriptor, 32, 0).decode(errors="replace").strip() or "?"
+            os.close(descriptor)
+            raise ConfigurationError(
+                f"{data_dir} is in use by another ai-trader process (pid {holder}); stop it "
+                "or use another --data-dir"
+            ) from None
+        os.ftruncate(descriptor, 0)
+        os.pwrite(descriptor, f"{os.getpid()}\n".encode(), 0)
+        return cls(path, descriptor)
+
+    def release(self) -> None:
+        if self._descriptor is not None:
+            os.close(self._descriptor)  # closing drops the flock
+            self._descriptor = None
 
 
 class _StateFromBackup:
