@@ -11,6 +11,7 @@ from ai_trader import __version__
 from ai_trader.cli import (
     backtest_command,
     backup_command,
+    data_command,
     db_command,
     init_command,
     mode_command,
@@ -45,6 +46,7 @@ def build_app() -> typer.Typer:
     app.command("strategies")(strategies_command.strategies)
     app.add_typer(backup_command.app, name="backup")
     app.add_typer(db_command.build_db_app(), name="db")
+    app.add_typer(data_command.build_data_app(), name="data")
     app.add_typer(token_command.build_token_app(), name="token")
     app.add_typer(secrets_command.build_secrets_app(), name="secrets")
 
