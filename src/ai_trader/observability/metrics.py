@@ -124,6 +124,24 @@ class TradingMetrics:
             ["breaker"],
             registry=registry,
         )
+        self.tca_fill_rate = Gauge(
+            "ai_trader_tca_fill_rate",
+            "Orders filled / orders decided (filled, rejected, canceled unfilled), by venue.",
+            ["venue"],
+            registry=registry,
+        )
+        self.tca_slippage_bps = Gauge(
+            "ai_trader_tca_slippage_bps",
+            "Mean slippage against the decision price, basis points (positive: worse).",
+            ["venue"],
+            registry=registry,
+        )
+        self.tca_fill_latency_ms = Gauge(
+            "ai_trader_tca_fill_latency_ms",
+            "Median submit-to-first-fill latency, milliseconds.",
+            ["venue"],
+            registry=registry,
+        )
         self.backup_count = _gauge("backup_count", "Backups kept.", registry)
         self.last_backup_time = _gauge(
             "last_backup_time", "Unix seconds of the last backup (0: none yet).", registry
@@ -204,6 +222,21 @@ class TradingMetrics:
             raise ValueError(f"naive datetime {last_time!r}: last_time must be timezone-aware")
         self.backup_count.set(count)
         self.last_backup_time.set(0.0 if last_time is None else last_time.timestamp())
+
+    def set_tca(
+        self,
+        venue: str,
+        fill_rate: float | None,
+        slippage_bps: float | None,
+        fill_latency_ms: float | None,
+    ) -> None:
+        """Export one venue's TCA scorecard (NaN where there is no sample yet)."""
+        for gauge, value in (
+            (self.tca_fill_rate, fill_rate),
+            (self.tca_slippage_bps, slippage_bps),
+            (self.tca_fill_latency_ms, fill_latency_ms),
+        ):
+            gauge.labels(venue=venue).set(math.nan if value is None else value)
 
     def set_slo(self, report: SloReport) -> None:
         """Export an ``SloTracker`` report: one ratio per SLO (NaN without samples), the tier."""

@@ -251,6 +251,16 @@ def _install_routes(app: FastAPI) -> None:  # noqa: C901 - one place lists every
         """Statistics of this run so far (return, Sharpe, drawdown, win rate, fees)."""
         return facade.performance()
 
+    @app.get(
+        "/metrics/tca",
+        response_model=schemas.TcaResponse,
+        tags=["observability"],
+        responses=ERRORS,
+    )
+    def tca(facade: Facade, _: Viewer) -> schemas.TcaResponse:
+        """Per venue: fill rate, slippage against the decision price, fill latency."""
+        return facade.tca_scorecard()
+
     @app.get("/mode", response_model=schemas.ModeResponse, tags=["mode"], responses=ERRORS)
     def get_mode(facade: Facade, _: Viewer) -> schemas.ModeResponse:
         return facade.mode()

@@ -56,6 +56,7 @@ from ai_trader.runtime.storage import Storage
 from ai_trader.service import schemas
 from ai_trader.service.events import EventHub
 from ai_trader.service.modes import ModeController
+from ai_trader.service.tca import TcaTracker
 
 logger = logging.getLogger(__name__)
 
@@ -132,6 +133,7 @@ class TradingFacade:
         self._submitted: dict[str, float] = {}
         self._signals: deque[SignalGenerated] = deque(maxlen=RECENT_SIGNALS)
         self.recovery: RecoveryReport | None = None
+        self.tca: TcaTracker | None = None
         self.bars_seen = 0
         self._metrics_refreshed_at = 0.0
         self._sharpe: float | None = None
@@ -150,6 +152,11 @@ class TradingFacade:
             normal = Mode.PAPER
             self._modes = ModeController(self.storage.state, engine, normal)
             engine.subscribe(self._modes.on_event)
+            self.tca = TcaTracker(
+                self._session.session.venue.venue,
+                lambda symbol: _mark_or_none(self.engine, symbol),
+            )
+            engine.subscribe(self.tca.on_event)
             engine.subscribe_bars(self._on_bar)
         self.metrics.set_running(False)
         return self.recovery
@@ -227,6 +234,14 @@ class TradingFacade:
             sharpe=self._sharpe,
         )
         self.metrics.set_halted(self.engine.risk.halt is not None)
+        if self.tca is not None:
+            for score in self.tca.scorecard():
+                self.metrics.set_tca(
+                    score.venue,
+                    score.fill_rate,
+                    score.mean_slippage_bps,
+                    score.median_fill_latency_ms,
+                )
         if self._heartbeat.wall is not None:
             self.metrics.heartbeat(self._heartbeat.wall)
 
@@ -493,6 +508,12 @@ class TradingFacade:
                 )
                 for e in recent
             ],
+        )
+
+    def tca_scorecard(self) -> schemas.TcaResponse:
+        scores = self.tca.scorecard() if self.tca is not None else []
+        return schemas.TcaResponse(
+            venues=[schemas.VenueScoreView.model_validate(s, from_attributes=True) for s in scores]
         )
 
     def slo_report(self) -> schemas.SloResponse:

@@ -242,6 +242,22 @@ class SloResponse(Model):
     slos: dict[str, SloView]
 
 
+class VenueScoreView(Model):
+    venue: str
+    orders_submitted: int
+    orders_filled: int
+    orders_rejected: int
+    orders_canceled_unfilled: int
+    fill_rate: float | None
+    mean_slippage_bps: float | None = Field(description="vs the decision price; + is worse")
+    worst_slippage_bps: float | None
+    median_fill_latency_ms: float | None
+
+
+class TcaResponse(Model):
+    venues: list[VenueScoreView]
+
+
 # -- backtest -------------------------------------------------------------------------
 
 

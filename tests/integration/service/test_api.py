@@ -20,6 +20,7 @@ PROTECTED_GETS = (
     "/strategy/signals",
     "/trades",
     "/metrics/performance",
+    "/metrics/tca",
     "/mode",
 )
 OPERATOR_POSTS = (
@@ -219,6 +220,10 @@ def test_metrics_slo_signals_performance_when_viewer_then_served(service: Servic
     assert signals["strategies"] == ["sma_cross"]
     performance = service.client.get("/metrics/performance", headers=viewer).json()
     assert performance["bars"] > 0
+    [venue] = service.client.get("/metrics/tca", headers=viewer).json()["venues"]
+    assert venue["orders_filled"] >= 1
+    assert venue["fill_rate"] is not None
+    assert "ai_trader_tca_fill_rate" in service.client.get("/metrics", headers=viewer).text
     assert service.client.get("/trades?limit=0", headers=viewer).status_code == 422
 
 
