@@ -13,6 +13,7 @@ from ai_trader.cli import (
     backup_command,
     data_command,
     db_command,
+    heal_command,
     init_command,
     mode_command,
     paper_command,
@@ -47,6 +48,7 @@ def build_app() -> typer.Typer:
     app.add_typer(backup_command.app, name="backup")
     app.add_typer(db_command.build_db_app(), name="db")
     app.add_typer(data_command.build_data_app(), name="data")
+    app.add_typer(heal_command.build_heal_app(), name="heal")
     app.add_typer(token_command.build_token_app(), name="token")
     app.add_typer(secrets_command.build_secrets_app(), name="secrets")
 

@@ -333,6 +333,25 @@ def _install_routes(app: FastAPI) -> None:  # noqa: C901 - one place lists every
         """Halt, cancel every working order, flatten every position."""
         return facade.emergency_stop((body or schemas.ReasonRequest()).reason, who.name)
 
+    @app.get("/heal", response_model=schemas.HealResponse, tags=["auto-heal"], responses=ERRORS)
+    def heal_list(facade: Facade, _: Viewer) -> schemas.HealResponse:
+        """Auto-heal snapshots (one per component) and how often this run healed."""
+        return facade.heal_snapshots()
+
+    @app.post(
+        "/heal/replay/{component}",
+        response_model=schemas.HealReplayResponse,
+        tags=["auto-heal"],
+        responses={**MUTATION_ERRORS, 404: {"model": schemas.ErrorResponse}},
+    )
+    def heal_replay(component: str, facade: Facade, who: Operator) -> schemas.HealReplayResponse:
+        """Rebuild the component from its snapshot between two bars (recovery runs first)."""
+        try:
+            outcome = facade.replay_heal(component, who.name)
+        except ConfigurationError as exc:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
+        return schemas.HealReplayResponse(component=component, outcome=outcome)
+
     @app.post(
         "/paper/backtest",
         response_model=schemas.BacktestResponse,

@@ -49,6 +49,7 @@ from ai_trader.observability.metrics import TradingMetrics
 from ai_trader.observability.slo import SloReport, SloTracker
 from ai_trader.portfolio.stats import PerformanceStats, max_drawdown
 from ai_trader.risk.config import RiskConfig
+from ai_trader.runtime.auto_heal import TRADING_EXECUTOR, AutoHealStore
 from ai_trader.runtime.recovery import RecoveryReport
 from ai_trader.runtime.result import RunResult, engine_stats
 from ai_trader.runtime.spec import SessionSpec, build_spec
@@ -61,6 +62,7 @@ from ai_trader.service.tca import TcaTracker
 logger = logging.getLogger(__name__)
 
 RECENT_SIGNALS = 100
+MAX_HEALS_PER_HOUR = 5
 SHARPE_EVERY_SECONDS = 60.0
 
 
@@ -99,6 +101,7 @@ class TradingFacade:
         run_id: str | None = None,
         max_bars: int | None = None,
         results_dir: Path = Path("results") / "runs",
+        heal_store: AutoHealStore | None = None,
     ) -> None:
         self.settings = settings
         self.storage = storage
@@ -111,20 +114,15 @@ class TradingFacade:
         self.hub = EventHub()
         self._stop = threading.Event()
         self._spec = session_spec_from(settings)
-        self._session = PaperSession(
-            self._spec,
-            PaperConfig(
-                bar_seconds=settings.bar_interval_seconds,
-                symbol=settings.symbols[0],
-                max_bars=max_bars,
-                warmup_bars=min(500, max(60, 3 * _largest_window(self._spec))),
-            ),
-            run_id=self.run_id,
-            stop_event=self._stop,
-            storage=storage,
-            listeners=(self._on_event,),
-            engine_lock=self.engine_lock,
+        self._paper_config = PaperConfig(
+            bar_seconds=settings.bar_interval_seconds,
+            symbol=settings.symbols[0],
+            max_bars=max_bars,
+            warmup_bars=min(500, max(60, 3 * _largest_window(self._spec))),
         )
+        self._session = self._new_session()
+        self.heal_store = heal_store or AutoHealStore()
+        self._heal_times: deque[float] = deque(maxlen=MAX_HEALS_PER_HOUR)
         self._modes: ModeController | None = None
         self._thread: threading.Thread | None = None
         self._loop_error: str | None = None
@@ -135,6 +133,9 @@ class TradingFacade:
         self.recovery: RecoveryReport | None = None
         self.tca: TcaTracker | None = None
         self.bars_seen = 0
+        self.heals = 0
+        self._reconfigure = False
+        """Executor failures healed by this process."""
         self._metrics_refreshed_at = 0.0
         self._sharpe: float | None = None
         self._sharpe_at = 0.0
@@ -144,22 +145,81 @@ class TradingFacade:
 
     # -- lifecycle ----------------------------------------------------------------------
 
+    def _new_session(self) -> PaperSession:
+        return PaperSession(
+            self._spec,
+            self._paper_config,
+            run_id=self.run_id,
+            stop_event=self._stop,
+            storage=self.storage,
+            listeners=(self._on_event,),
+            engine_lock=self.engine_lock,
+        )
+
     def open(self) -> RecoveryReport:
-        """Recover and prepare the session; no bar is traded before :meth:`start`."""
+        """Recover and prepare the session; no bar is traded before :meth:`start`. A
+        snapshot an earlier process left after an executor failure is replayed here."""
+        pending = self.heal_store.pending(TRADING_EXECUTOR)
+        if pending is not None:
+            logger.warning("auto-heal: replaying the snapshot left by %s", pending.describe())
         with self.engine_lock:
-            self.recovery = self._session.open()
-            engine = self.engine
-            normal = Mode.PAPER
-            self._modes = ModeController(self.storage.state, engine, normal)
-            engine.subscribe(self._modes.on_event)
-            self.tca = TcaTracker(
-                self._session.session.venue.venue,
-                lambda symbol: _mark_or_none(self.engine, symbol),
-            )
-            engine.subscribe(self.tca.on_event)
-            engine.subscribe_bars(self._on_bar)
+            report = self._attach(self._session)
+        if pending is not None:
+            self.heal_store.mark_replayed(TRADING_EXECUTOR)
         self.metrics.set_running(False)
+        return report
+
+    def _attach(self, session: PaperSession) -> RecoveryReport:
+        """Open ``session`` (recovery first) and wire the facade's listeners to its engine."""
+        self.recovery = session.open()
+        self._session = session
+        engine = session.engine
+        self._modes = ModeController(self.storage.state, engine, Mode.PAPER)
+        engine.subscribe(self._modes.on_event)
+        self.tca = TcaTracker(
+            session.session.venue.venue, lambda symbol: _mark_or_none(self.engine, symbol)
+        )
+        engine.subscribe(self.tca.on_event)
+        engine.subscribe_bars(self._on_bar)
         return self.recovery
+
+    def heal_snapshots(self) -> schemas.HealResponse:
+        return schemas.HealResponse(
+            snapshots=[
+                schemas.HealSnapshotView.model_validate(snapshot, from_attributes=True)
+                for snapshot in self.heal_store.list()
+            ],
+            heals_this_run=self.heals,
+        )
+
+    def replay_heal(self, component: str, actor: str) -> str:
+        """``POST /heal/replay/{component}``: rebuild the executor between two bars (the
+        loop finishes its bar, the session is rebuilt from durable state, trading goes on)."""
+        snapshot = self.heal_store.require(component)
+        logger.warning("auto-heal replay of %s requested by %s", component, actor)
+        with self.engine_lock:
+            if not self.running:
+                self.configure()
+                self.heal_store.mark_replayed(component)
+                return "rebuilt (the loop was not running)"
+            self._reconfigure = True
+            self.engine.stop()
+        self.heal_store.mark_replayed(component)
+        return f"rebuild requested; snapshot of {snapshot.created_at}"
+
+    def configure(self) -> RecoveryReport:
+        """Rebuild the executor and the session from durable state and swap them in: the
+        failed session is released, recovery reconciles journal and venue again, and only
+        then can the new engine trade. Used by auto-heal and ``POST /heal/replay``."""
+        with self.engine_lock:
+            self._session.close()
+            report = self._attach(self._new_session())
+        logger.warning(
+            "executor rebuilt: %d fills in the journal, %d orders working",
+            len(report.fills),
+            len(report.open_orders),
+        )
+        return report
 
     def start(self) -> None:
         """Trade on a background thread until :meth:`stop`."""
@@ -171,14 +231,51 @@ class TradingFacade:
 
     def _run_loop(self) -> None:
         try:
-            self._result = self._session.run()
-            if self.on_loop_end is not None and not self._stop.is_set():
-                self.on_loop_end()
-        except Exception as exc:  # the API stays up to report it; health turns unhealthy
-            logger.exception("the trading loop stopped on an error")
-            self._loop_error = f"{type(exc).__name__}: {exc}"
+            while True:
+                try:
+                    self._result = self._session.run()
+                except Exception as exc:  # the API stays up; heal, or report unhealthy
+                    logger.exception("the trading loop failed")
+                    self._loop_error = f"{type(exc).__name__}: {exc}"
+                    if self._stop.is_set() or not self._heal(exc):
+                        return
+                    continue
+                if self._reconfigure and not self._stop.is_set():
+                    self._reconfigure = False
+                    self.configure()
+                    self.heals += 1
+                    continue
+                if self.on_loop_end is not None and not self._stop.is_set():
+                    self.on_loop_end()
+                return
         finally:
             self.metrics.set_running(False)
+
+    def _heal(self, error: Exception) -> bool:
+        """Snapshot, rebuild the executor, recover; False when healing is exhausted."""
+        now = time.monotonic()
+        if len(self._heal_times) == MAX_HEALS_PER_HOUR and now - self._heal_times[0] < 3600:
+            logger.error("auto-heal: %d heals in the last hour; giving up", MAX_HEALS_PER_HOUR)
+            return False
+        self._heal_times.append(now)
+        self.heal_store.record_failure(
+            TRADING_EXECUTOR,
+            error,
+            exec_mode=self.settings.exec_mode,
+            dry_run=self.settings.dry_run,
+            venue=self._session.session.venue.venue,
+            testnet=False,
+            config=self.settings.redacted(),
+        )
+        try:
+            self.configure()
+        except Exception:  # healing failed too: stay down, health says why
+            logger.exception("auto-heal: rebuilding the executor failed")
+            return False
+        self.heal_store.mark_replayed(TRADING_EXECUTOR)
+        self._loop_error = None
+        self.heals += 1
+        return True
 
     def stop(self, timeout: float = 30.0) -> RunResult | None:
         """Finish the current bar, publish the state, release the venue; returns the run."""
@@ -195,6 +292,11 @@ class TradingFacade:
     @property
     def engine(self) -> TradingEngine:
         return self._session.engine
+
+    @property
+    def session(self) -> PaperSession:
+        """The current paper session (a new one after each rebuild)."""
+        return self._session
 
     @property
     def modes(self) -> ModeController:

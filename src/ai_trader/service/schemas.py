@@ -258,6 +258,29 @@ class TcaResponse(Model):
     venues: list[VenueScoreView]
 
 
+class HealSnapshotView(Model):
+    component: str
+    exec_mode: str
+    dry_run: bool
+    venue: str
+    testnet: bool
+    error_type: str
+    error_message: str
+    created_at: str
+    heals: int
+    replayed_at: str | None
+
+
+class HealResponse(Model):
+    snapshots: list[HealSnapshotView]
+    heals_this_run: int
+
+
+class HealReplayResponse(Model):
+    component: str
+    outcome: str
+
+
 # -- backtest -------------------------------------------------------------------------
 
 

@@ -17,6 +17,7 @@ from ai_trader.core.clock import LiveClock
 from ai_trader.domain.roles import Role
 from ai_trader.observability.metrics import TradingMetrics
 from ai_trader.observability.slo import SloTracker
+from ai_trader.runtime.auto_heal import AutoHealStore
 from ai_trader.runtime.storage import open_storage
 from ai_trader.service.app import create_app
 from ai_trader.service.auth import Authenticator
@@ -63,7 +64,12 @@ def start_service(tmp_path: Path, settings: Settings) -> Iterator[Service]:
     metrics = TradingMetrics(CollectorRegistry())
     slo = SloTracker(LiveClock(), events_path=tmp_path / "results" / "ops_slo_events.jsonl")
     facade = TradingFacade(
-        settings, storage, metrics=metrics, slo=slo, results_dir=tmp_path / "results"
+        settings,
+        storage,
+        metrics=metrics,
+        slo=slo,
+        results_dir=tmp_path / "results",
+        heal_store=AutoHealStore(tmp_path / "state" / "auto_heal"),
     )
     store = TokenStore(storage.database)
     tokens = {role: store.create(f"test-{role.value}", role).token for role in Role}
