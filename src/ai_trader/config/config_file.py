@@ -21,7 +21,7 @@ DEFAULT_HEADER = (
     "ai-trader settings. Every key, its environment variable and allowed values:\n"
     "docs/reference/configuration.md. Environment variables override this file."
 )
-BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")  # used with fullmatch: "$" would accept "a\n"
 SHORT_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f"}
 SHORT_ESCAPES["\r"] = "\\r"
 
@@ -77,7 +77,7 @@ def write_atomically(path: Path, data: bytes, mode: int = 0o600) -> None:
 
 
 def _key(key: str) -> str:
-    return key if BARE_KEY.match(key) else _string(key)
+    return key if BARE_KEY.fullmatch(key) else _string(key)
 
 
 def _value(key: str, value: object) -> str:

@@ -105,6 +105,8 @@ class Settings(BaseSettings):
     backup_keep: int = Field(10, ge=1)
     slo_window_seconds: float = Field(3600.0, gt=0, allow_inf_nan=False)
     heartbeat_stale_seconds: float = Field(120.0, gt=0, allow_inf_nan=False)
+    reconciliation_interval_seconds: float = Field(30.0, gt=0, allow_inf_nan=False)
+    canary_config_dir: Path = Path("config")
 
     @classmethod
     def settings_customise_sources(

@@ -149,3 +149,13 @@ def test_read_config_when_toml_is_invalid_then_message_has_the_position(tmp_path
 
     with pytest.raises(ConfigurationError, match=r"invalid TOML: .*line \d+"):
         read_config(path)
+
+
+def test_write_config_when_key_ends_with_newline_then_quoted_and_read_back(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "settings.toml"
+
+    write_config(path, {"a\n": 1})
+
+    assert read_config(path) == {"a\n": 1}
