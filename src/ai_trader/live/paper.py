@@ -133,6 +133,7 @@ class PaperSession:
         self._clock = LiveClock()
         self._ledger: VenueLedger | None = None
         self._session: TradingSession | None = None
+        self._venue: PersistentSimulatedVenue | None = None
         self._market: PaperMarket | None = None
         self._recorder: AccountRecorder | None = None
         self._publisher: RuntimeStatePublisher | None = None
@@ -152,6 +153,13 @@ class PaperSession:
         return self.session.engine
 
     @property
+    def venue(self) -> PersistentSimulatedVenue:
+        """The paper venue, with its durable books (for reconciliation)."""
+        if self._venue is None:
+            raise RuntimeError("the paper session is not open")
+        return self._venue
+
+    @property
     def publisher(self) -> RuntimeStatePublisher | None:
         return self._publisher
 
@@ -167,7 +175,7 @@ class PaperSession:
         """Everything before the first live bar; see the module docstring for the order."""
         config, storage, clock = self.config, self.storage, self._clock
         self._ledger = ledger = VenueLedger(storage.config.paper_venue_path)
-        venue = PersistentSimulatedVenue(
+        self._venue = venue = PersistentSimulatedVenue(
             venue_config(self.spec, MarketFill.LAST_PRICE), clock, ledger
         )
         self.resumed = ledger.last_bar_ts() is not None

@@ -14,9 +14,10 @@ do fire.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Literal
+from decimal import Decimal
+from typing import Literal, Protocol
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -38,6 +39,19 @@ ORDER_STATUSES: tuple[str, ...] = (
     "canceled",
     "failed",
 )
+
+
+class ReconciliationFigures(Protocol):
+    @property
+    def mismatches(self) -> Mapping[str, int]: ...
+
+    @property
+    def max_position_drift(self) -> Decimal: ...
+
+    @property
+    def consecutive_mismatches(self) -> int: ...
+
+
 BreakerState = Literal["closed", "half_open", "open"]
 BREAKER_STATES: dict[str, int] = {"closed": 0, "half_open": 1, "open": 2}
 SLO_TIERS: dict[str, int] = {"A": 0, "B": 1, "C": 2}
@@ -142,6 +156,22 @@ class TradingMetrics:
             ["venue"],
             registry=registry,
         )
+        self.reconciliation_mismatches = Gauge(
+            "ai_trader_reconciliation_mismatches",
+            "Differences found by the last reconciliation cycle, by kind.",
+            ["kind"],
+            registry=registry,
+        )
+        self.reconciliation_drift = _gauge(
+            "ai_trader_reconciliation_position_drift",
+            "Largest absolute position difference (venue minus journal) last cycle.",
+            registry,
+        )
+        self.reconciliation_consecutive = _gauge(
+            "ai_trader_reconciliation_consecutive_mismatches",
+            "Mismatching reconciliation cycles in a row (3 is a breach).",
+            registry,
+        )
         self.backup_count = _gauge("backup_count", "Backups kept.", registry)
         self.last_backup_time = _gauge(
             "last_backup_time", "Unix seconds of the last backup (0: none yet).", registry
@@ -237,6 +267,14 @@ class TradingMetrics:
             (self.tca_fill_latency_ms, fill_latency_ms),
         ):
             gauge.labels(venue=venue).set(math.nan if value is None else value)
+
+    def set_reconciliation(self, metrics: ReconciliationFigures) -> None:
+        """Export the reconciler's figures (anything with ``mismatches`` by kind,
+        ``max_position_drift`` and ``consecutive_mismatches``)."""
+        for kind, count in metrics.mismatches.items():
+            self.reconciliation_mismatches.labels(kind=kind).set(count)
+        self.reconciliation_drift.set(float(metrics.max_position_drift))
+        self.reconciliation_consecutive.set(metrics.consecutive_mismatches)
 
     def set_slo(self, report: SloReport) -> None:
         """Export an ``SloTracker`` report: one ratio per SLO (NaN without samples), the tier."""

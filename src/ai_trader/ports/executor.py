@@ -11,6 +11,7 @@ from ai_trader.domain.bar import Bar
 from ai_trader.domain.events import Event
 from ai_trader.domain.fills import Fill
 from ai_trader.domain.orders import Order
+from ai_trader.domain.venue_state import VenueOrderState
 
 ReportHandler = Callable[[Event], None]
 
@@ -20,7 +21,8 @@ class Executor(Protocol):
     """A venue. Reports (accepted, filled, canceled, rejected) go to the connected handler.
 
     ``submit`` must be idempotent per client order id: submitting an id the venue already
-    knows never creates a second order.
+    knows never creates a second order. When ``submit`` raises ``TransientVenueError`` the
+    outcome is unknown: the caller asks ``order_state(client_order_id)`` and never resends.
     """
 
     @property
@@ -39,6 +41,18 @@ class Executor(Protocol):
     def fills(self) -> Sequence[Fill]: ...
 
     def positions(self) -> Mapping[str, Decimal]: ...
+
+    def order_state(self, client_order_id: ClientOrderId) -> VenueOrderState | None:
+        """The venue's view of one order, by client order id; None if it never got it."""
+        ...
+
+    def fills_since(self, ts_ns: int) -> Sequence[Fill]:
+        """The fills with ``ts_event >= ts_ns``, oldest first."""
+        ...
+
+    def balances(self) -> Mapping[str, Decimal]:
+        """Asset → total held (free + in orders)."""
+        ...
 
 
 @runtime_checkable

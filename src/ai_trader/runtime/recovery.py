@@ -30,7 +30,6 @@ from sqlalchemy import Engine, select
 
 from ai_trader.adapters.db.journal import SqlJournal
 from ai_trader.adapters.db.models import OrderRow
-from ai_trader.adapters.sim.ledger import VenueOrderState
 from ai_trader.core.errors import InvariantViolation
 from ai_trader.core.ids import ClientOrderId, VenueOrderId
 from ai_trader.core.money import ZERO
@@ -38,6 +37,7 @@ from ai_trader.domain.enums import OrderStatus
 from ai_trader.domain.events import OrderAccepted, OrderCanceled, OrderFilled, OrderRejected
 from ai_trader.domain.fills import Fill
 from ai_trader.domain.orders import Order
+from ai_trader.domain.venue_state import VenueOrderState
 
 logger = logging.getLogger(__name__)
 

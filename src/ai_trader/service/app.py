@@ -333,6 +333,41 @@ def _install_routes(app: FastAPI) -> None:  # noqa: C901 - one place lists every
         """Halt, cancel every working order, flatten every position."""
         return facade.emergency_stop((body or schemas.ReasonRequest()).reason, who.name)
 
+    @app.get("/capital", response_model=schemas.CapitalResponse, tags=["capital"], responses=ERRORS)
+    def capital(facade: Facade, _: Viewer) -> schemas.CapitalResponse:
+        """The capital stage in use, who approved it and the recent changes."""
+        return facade.capital_view()
+
+    @app.post(
+        "/capital/stage",
+        response_model=schemas.CapitalResponse,
+        tags=["capital"],
+        responses=MUTATION_ERRORS,
+    )
+    def capital_stage(
+        body: schemas.CapitalRequest, facade: Facade, who: Operator
+    ) -> schemas.CapitalResponse:
+        """Move to a capital stage (one step up at most; refused at SLO tier C); recorded
+        with who, when and why."""
+        return facade.stage_capital(body.stage, body.reason, who.name)
+
+    @app.get("/canary", response_model=schemas.CanaryResponse, tags=["canary"], responses=ERRORS)
+    def canary(facade: Facade, _: Viewer) -> schemas.CanaryResponse:
+        """The blue and green configurations and which is active."""
+        return facade.canary_view()
+
+    @app.post(
+        "/canary/switch",
+        response_model=schemas.CanaryResponse,
+        tags=["canary"],
+        responses=MUTATION_ERRORS,
+    )
+    def canary_switch(
+        body: schemas.CanaryRequest, facade: Facade, who: Operator
+    ) -> schemas.CanaryResponse:
+        """Activate a colour, or roll back to the other one when no colour is given."""
+        return facade.canary_switch(body.color, body.reason, who.name)
+
     @app.get("/heal", response_model=schemas.HealResponse, tags=["auto-heal"], responses=ERRORS)
     def heal_list(facade: Facade, _: Viewer) -> schemas.HealResponse:
         """Auto-heal snapshots (one per component) and how often this run healed."""

@@ -22,8 +22,9 @@ from typing import Any
 
 from sqlalchemy import text
 
+from ai_trader.adapters.state import Color
 from ai_trader.config import Settings
-from ai_trader.core.clock import ns_to_datetime
+from ai_trader.core.clock import LiveClock, ns_to_datetime
 from ai_trader.core.errors import AiTraderError, ConfigurationError, InvariantViolation
 from ai_trader.core.ids import new_run_id
 from ai_trader.domain.bar import Bar
@@ -50,6 +51,9 @@ from ai_trader.observability.slo import SloReport, SloTracker
 from ai_trader.portfolio.stats import PerformanceStats, max_drawdown
 from ai_trader.risk.config import RiskConfig
 from ai_trader.runtime.auto_heal import TRADING_EXECUTOR, AutoHealStore
+from ai_trader.runtime.capital_staging import PAPER_DEFAULT_FRACTION, CapitalStaging
+from ai_trader.runtime.deployments import Deployments
+from ai_trader.runtime.reconciliation import Reconciler, ReconciliationLoop
 from ai_trader.runtime.recovery import RecoveryReport
 from ai_trader.runtime.result import RunResult, engine_stats
 from ai_trader.runtime.spec import SessionSpec, build_spec
@@ -132,6 +136,19 @@ class TradingFacade:
         self._signals: deque[SignalGenerated] = deque(maxlen=RECENT_SIGNALS)
         self.recovery: RecoveryReport | None = None
         self.tca: TcaTracker | None = None
+        self.reconciliation: ReconciliationLoop | None = None
+        self.capital = CapitalStaging(
+            storage.state,
+            storage.repositories.audit_events,
+            LiveClock(),
+            default_fraction=PAPER_DEFAULT_FRACTION,
+        )
+        self.deployments = Deployments(
+            storage.state,
+            storage.repositories.audit_events,
+            settings.canary_config_dir,
+            LiveClock(),
+        )
         self.bars_seen = 0
         self.heals = 0
         self._reconfigure = False
@@ -181,7 +198,61 @@ class TradingFacade:
         )
         engine.subscribe(self.tca.on_event)
         engine.subscribe_bars(self._on_bar)
+        self.reconciliation = ReconciliationLoop(
+            Reconciler(self.storage.journal, session.venue, LiveClock(), self.results_dir),
+            self.settings.reconciliation_interval_seconds,
+        )
+        if not self.reconciliation.reconciler.reconcile_at_start():
+            result = self.reconciliation.reconciler.last_result
+            reason = f"reconciliation at start: {result.describe() if result else 'mismatch'}"
+            engine.halt_entries(reason)  # fail closed: no new order until it is clean
         return self.recovery
+
+    # -- capital staging and blue/green ---------------------------------------------------
+
+    def capital_view(self) -> schemas.CapitalResponse:
+        stage = self.capital.current()
+        return schemas.CapitalResponse(
+            percent=float(stage.percent),
+            effective_capital=float(self.capital.effective_capital(self._spec.cash)),
+            total_capital=float(self._spec.cash),
+            approved_by=stage.approved_by,
+            approved_at=stage.approved_at,
+            reason=stage.reason,
+            history=[
+                schemas.CapitalChangeView.model_validate(change, from_attributes=True)
+                for change in self.capital.history(10)
+            ],
+        )
+
+    def stage_capital(self, percent: int, reason: str, actor: str) -> schemas.CapitalResponse:
+        tier = self.slo.report().tier
+        self.capital.request(percent, approved_by=actor, reason=reason, slo_tier=tier)
+        return self.capital_view()
+
+    def canary_view(self) -> schemas.CanaryResponse:
+        return schemas.CanaryResponse(
+            active=self.deployments.active(),
+            colors=[
+                schemas.ColorView(
+                    color=d.color,
+                    path=str(d.path),
+                    active=d.active,
+                    strategy=d.config.strategy.name if d.config else None,
+                    params=dict(d.config.strategy.params) if d.config else {},
+                    problem=d.problem,
+                )
+                for d in self.deployments.describe()
+            ],
+        )
+
+    def canary_switch(self, color: str | None, reason: str, actor: str) -> schemas.CanaryResponse:
+        """Switch the active colour (``None``: roll back to the other one)."""
+        if color is None:
+            self.deployments.rollback(actor, reason)
+        else:
+            self.deployments.switch(_color(color), actor, reason)
+        return self.canary_view()
 
     def heal_snapshots(self) -> schemas.HealResponse:
         return schemas.HealResponse(
@@ -311,6 +382,7 @@ class TradingFacade:
         refresh the metrics."""
         with self.engine_lock:
             self.modes.sync()
+            self._reconcile_if_due()
             if time.time() - self._sharpe_at >= SHARPE_EVERY_SECONDS:
                 self._sharpe = self._compute_stats().sharpe
                 self._sharpe_at = time.time()
@@ -322,6 +394,23 @@ class TradingFacade:
             stats = self.storage.backups.stats()
             self.metrics.set_backups(stats.count, stats.last_backup_time)
         return report
+
+    def _reconcile_if_due(self) -> None:
+        """A reconciliation cycle when due; a breach halts entries, two clean cycles after
+        it resume them (only a halt reconciliation itself set)."""
+        if self.reconciliation is None:
+            return
+        result = self.reconciliation.run_if_due(time.time_ns())
+        if result is None:
+            return
+        engine = self.engine
+        if result.breach is not None:
+            engine.halt_entries(result.breach)
+        elif result.resumed:
+            halt = engine.risk.halt
+            if halt is not None and halt.reason.startswith("reconciliation"):
+                engine.resume_entries("reconciliation clean for 2 cycles")
+        self.metrics.set_reconciliation(self.reconciliation.reconciler.metrics())
 
     def _refresh_metrics(self) -> None:
         self._metrics_refreshed_at = time.time()
@@ -746,6 +835,14 @@ class TradingFacade:
 
 
 # -- helpers ----------------------------------------------------------------------------
+
+
+def _color(value: str) -> Color:
+    if value == "blue":
+        return "blue"
+    if value == "green":
+        return "green"
+    raise ConfigurationError(f"unknown colour {value!r}; allowed: blue, green")
 
 
 def _largest_window(spec: SessionSpec) -> int:

@@ -258,6 +258,49 @@ class TcaResponse(Model):
     venues: list[VenueScoreView]
 
 
+class CapitalChangeView(Model):
+    from_percent: float
+    to_percent: float
+    approved_by: str
+    approved_at: datetime
+    reason: str
+    slo_tier: str
+
+
+class CapitalResponse(Model):
+    percent: float = Field(description="stage in use: 10, 20, 30, 50, 70 or 100")
+    effective_capital: Money
+    total_capital: Money
+    approved_by: str | None
+    approved_at: datetime | None
+    reason: str | None
+    history: list[CapitalChangeView]
+
+
+class CapitalRequest(Model):
+    stage: int = Field(description="10, 20, 30, 50, 70 or 100; up one stage at a time")
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class ColorView(Model):
+    color: str
+    path: str
+    active: bool
+    strategy: str | None
+    params: dict[str, str | int | float | bool]
+    problem: str | None
+
+
+class CanaryResponse(Model):
+    active: str
+    colors: list[ColorView]
+
+
+class CanaryRequest(Model):
+    color: Literal["blue", "green"] | None = Field(None, description="omit to roll back")
+    reason: str = Field(min_length=1, max_length=500)
+
+
 class HealSnapshotView(Model):
     component: str
     exec_mode: str

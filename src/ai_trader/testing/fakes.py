@@ -9,11 +9,12 @@ from typing import TypeVar
 
 from ai_trader.core.ids import ClientOrderId
 from ai_trader.domain.bar import Bar
-from ai_trader.domain.enums import SignalAction
+from ai_trader.domain.enums import OrderStatus, SignalAction
 from ai_trader.domain.events import Event
 from ai_trader.domain.fills import Fill
 from ai_trader.domain.orders import Order
 from ai_trader.domain.signals import Signal
+from ai_trader.domain.venue_state import VenueOrderState
 from ai_trader.ports.executor import ReportHandler
 
 EventT = TypeVar("EventT")
@@ -115,6 +116,20 @@ class RecordingExecutor:
         return ()
 
     def positions(self) -> Mapping[str, Decimal]:
+        return {}
+
+    def order_state(self, client_order_id: ClientOrderId) -> VenueOrderState | None:
+        """A submitted order reads as accepted (the fake venue never fills on its own)."""
+        order = self.query_order(client_order_id)
+        if order is None:
+            return None
+        status = OrderStatus.CANCELED if client_order_id in self.canceled else OrderStatus.ACCEPTED
+        return VenueOrderState(order, None, status, order.quantity)
+
+    def fills_since(self, ts_ns: int) -> Sequence[Fill]:
+        return ()
+
+    def balances(self) -> Mapping[str, Decimal]:
         return {}
 
 

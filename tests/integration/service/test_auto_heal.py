@@ -47,10 +47,12 @@ def test_executor_failure_when_venue_storage_breaks_then_healed_and_trading_goes
     assert "closed database" in snapshot.error_message
     health = service.client.get("/health").json()
     assert health["status"] == "healthy", health
-    status = service.client.get("/status", headers=admin).json()
-    assert status["portfolio"]["positions"][0]["quantity"] == "2.00000000" or float(
-        status["portfolio"]["positions"][0]["quantity"]
-    ) == pytest.approx(2.0)
+    with facade.engine_lock:
+        journal = facade.storage.journal.positions_from_fills()
+        venue_positions = dict(facade.session.venue.positions())
+        engine_quantity = facade.engine.portfolio.position("SYN/USD").quantity
+    journaled = journal["SYN/USD"].quantity if "SYN/USD" in journal else 0
+    assert engine_quantity == journaled == venue_positions.get("SYN/USD", 0)
     listed = service.client.get("/heal", headers=service.headers(Role.VIEWER)).json()
     assert listed["heals_this_run"] == 1
     assert listed["snapshots"][0]["component"] == TRADING_EXECUTOR

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -32,3 +33,7 @@ class SimulatedVenueConfig(BaseModel):
         description="at most this share of a bar's volume fills per bar; None = no limit",
     )
     market_fill: MarketFill = MarketFill.NEXT_OPEN
+    starting_balances: dict[str, Decimal] = Field(
+        default_factory=dict,
+        description="asset → amount held before any fill; balances() adds the fills to it",
+    )

@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -31,17 +30,22 @@ from ai_trader.core.clock import Clock
 from ai_trader.core.errors import InvariantViolation
 from ai_trader.core.ids import ClientOrderId, TradeId, VenueOrderId
 from ai_trader.domain.bar import Bar
-from ai_trader.domain.enums import LiquiditySide, OrderStatus, OrderType, Side
-from ai_trader.domain.events import (
-    Event,
-    OrderAccepted,
-    OrderCanceled,
-    OrderFilled,
-    OrderRejected,
-)
+from ai_trader.domain.enums import LiquiditySide, OrderType, Side
+from ai_trader.domain.events import Event, OrderFilled
 from ai_trader.domain.fills import Fill
 from ai_trader.domain.orders import Bracket, Order
+from ai_trader.domain.venue_state import VenueOrderState, report_client_order_id
 from ai_trader.ports.executor import ReportHandler
+
+__all__ = [
+    "PersistentSimulatedVenue",
+    "VenueLedger",
+    "VenueOrderState",  # re-exported: it lives in ai_trader.domain.venue_state
+    "fill_from_json",
+    "fill_to_json",
+    "order_from_json",
+    "order_to_json",
+]
 
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS inputs (seq INTEGER PRIMARY KEY AUTOINCREMENT,"
@@ -56,17 +60,6 @@ _SCHEMA = (
     " PRIMARY KEY (venue, venue_order_id, trade_id))",
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
 )
-
-
-@dataclass(frozen=True, slots=True)
-class VenueOrderState:
-    """What the venue knows of one order."""
-
-    order: Order
-    venue_order_id: VenueOrderId | None
-    status: OrderStatus
-    remaining: Decimal | None
-    reason: str = ""
 
 
 class VenueLedger:
@@ -202,7 +195,6 @@ class PersistentSimulatedVenue:
         self._handler: ReportHandler | None = None
         self._events: list[Event] = []
         self._fills: list[Fill] = []
-        self._states: dict[ClientOrderId, VenueOrderState] = {}
         self.last_input_ts: int | None = None
         self.needs_every_bar = self._inner.needs_every_bar
         self.working_orders = 0
@@ -247,13 +239,19 @@ class PersistentSimulatedVenue:
     def positions(self) -> Mapping[str, Decimal]:
         return self._inner.positions()
 
+    def order_state(self, client_order_id: ClientOrderId) -> VenueOrderState | None:
+        return self._inner.order_state(client_order_id)
+
+    def fills_since(self, ts_ns: int) -> Sequence[Fill]:
+        return self._inner.fills_since(ts_ns)
+
+    def balances(self) -> Mapping[str, Decimal]:
+        return self._inner.balances()
+
     # -- reconciliation -----------------------------------------------------------------
 
-    def order_state(self, client_order_id: ClientOrderId) -> VenueOrderState | None:
-        return self._states.get(client_order_id)
-
     def order_states(self) -> list[VenueOrderState]:
-        return list(self._states.values())
+        return self._inner.order_states()
 
     def catch_up(self, bars: Iterable[Bar]) -> int:
         """Trade the bars that elapsed while no engine was connected; bars at or before the
@@ -282,7 +280,11 @@ class PersistentSimulatedVenue:
                 self._clock.fixed_ns = None
         events, self._events = self._events, []
         changed = {self._apply(event) for event in events} - {None}
-        states = [self._states[cid] for cid in changed if cid is not None]
+        states = [
+            state
+            for cid in changed
+            if cid is not None and (state := self._inner.order_state(cid)) is not None
+        ]
         fills = [e.fill for e in events if isinstance(e, OrderFilled)]
         self._ledger.commit_step(kind, ts_ns, payload, states, fills)
         self.last_input_ts = ts_ns
@@ -295,38 +297,10 @@ class PersistentSimulatedVenue:
         self._events.append(event)
 
     def _apply(self, event: Event) -> ClientOrderId | None:
-        if isinstance(event, OrderAccepted):
-            cid = event.order.client_order_id
-            old = self._states.get(cid)
-            status = old.status if old is not None else OrderStatus.ACCEPTED
-            remaining = event.order.quantity if event.order.quote_quantity is None else None
-            if old is not None and old.remaining is not None:
-                remaining = old.remaining + event.order.quantity - old.order.quantity
-            self._states[cid] = VenueOrderState(
-                event.order, event.venue_order_id, status, remaining
-            )
-            return cid
+        """Keep the fill; the inner venue keeps the order states. Returns the order id."""
         if isinstance(event, OrderFilled):
-            cid = event.fill.client_order_id
             self._fills.append(event.fill)
-            state = self._states[cid]
-            status = OrderStatus.FILLED if event.remaining <= 0 else OrderStatus.PARTIALLY_FILLED
-            self._states[cid] = replace(state, status=status, remaining=event.remaining)
-            return cid
-        if isinstance(event, OrderRejected):
-            cid = event.order.client_order_id
-            state = self._states.get(cid) or VenueOrderState(
-                event.order, None, OrderStatus.REJECTED, None
-            )
-            self._states[cid] = replace(state, status=OrderStatus.REJECTED, reason=event.reason)
-            return cid
-        if isinstance(event, OrderCanceled) and event.client_order_id in self._states:
-            state = self._states[event.client_order_id]
-            self._states[event.client_order_id] = replace(
-                state, status=OrderStatus.CANCELED, reason=event.reason
-            )
-            return event.client_order_id
-        return None
+        return report_client_order_id(event)
 
     def _restore(self) -> None:
         """Replay the recorded steps at their recorded times, reporting nothing."""

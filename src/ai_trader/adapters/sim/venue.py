@@ -28,6 +28,12 @@ from ai_trader.domain.events import (
 from ai_trader.domain.fills import Fill
 from ai_trader.domain.instrument import Instrument
 from ai_trader.domain.orders import Order
+from ai_trader.domain.venue_state import (
+    VenueOrderState,
+    base_and_quote,
+    next_state,
+    report_client_order_id,
+)
 from ai_trader.ports.executor import ReportHandler
 
 BPS = Decimal("0.0001")
@@ -51,6 +57,7 @@ class SimulatedVenue:
         self._books: dict[str, dict[ClientOrderId, WorkingOrder]] = {}
         self._known: dict[ClientOrderId, Order] = {}
         self._fills: list[Fill] = []
+        self._states: dict[ClientOrderId, VenueOrderState] = {}
         self._positions: dict[str, Decimal] = {}
         self._last_bar: dict[str, Bar] = {}
         self._volume_left: dict[str, Decimal] = {}
@@ -102,6 +109,29 @@ class SimulatedVenue:
 
     def positions(self) -> Mapping[str, Decimal]:
         return {symbol: qty for symbol, qty in self._positions.items() if qty != 0}
+
+    def order_state(self, client_order_id: ClientOrderId) -> VenueOrderState | None:
+        return self._states.get(client_order_id)
+
+    def order_states(self) -> list[VenueOrderState]:
+        return list(self._states.values())
+
+    def fills_since(self, ts_ns: int) -> Sequence[Fill]:
+        return tuple(fill for fill in self._fills if fill.ts_event >= ts_ns)
+
+    def balances(self) -> Mapping[str, Decimal]:
+        """The starting balances plus every fill: the base asset moves by the signed
+        quantity, the quote asset by the opposite notional and pays the fee."""
+        balances = {
+            asset: to_decimal(amount) for asset, amount in self.config.starting_balances.items()
+        }
+        for fill in self._fills:
+            base, quote = base_and_quote(fill.symbol)
+            balances[base] = balances.get(base, ZERO) + fill.signed_quantity
+            balances[quote] = (
+                balances.get(quote, ZERO) - fill.signed_quantity * fill.price - fill.fee
+            )
+        return balances
 
     # -- BarDrivenExecutor --------------------------------------------------------------
 
@@ -359,5 +389,10 @@ class SimulatedVenue:
         return instrument
 
     def _emit(self, event: Event) -> None:
+        cid = report_client_order_id(event)
+        if cid is not None:
+            state = next_state(self._states.get(cid), event)
+            if state is not None:
+                self._states[cid] = state
         if self._handler is not None:
             self._handler(event)

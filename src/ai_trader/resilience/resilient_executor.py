@@ -1,0 +1,113 @@
+"""``ResilientExecutor``: any ``Executor`` behind the rate gate and circuit breakers.
+
+Every venue call first passes the breaker of its group, then the rate gate, then reaches
+the inner executor:
+
+    =================================  =========  ========
+    method                             endpoint   breaker
+    =================================  =========  ========
+    submit                             order      orders
+    cancel                             cancel     orders
+    query_order, open_orders, fills,   query      queries
+    order_state, fills_since,
+    order_states
+    positions, balances                account    queries
+    =================================  =========  ========
+
+An open breaker raises ``CircuitOpenError`` before anything is sent and before any rate
+budget is spent. For ``submit`` that leaves the intent in the engine's journal; the caller
+resolves it later by client order id, as after any transient failure. ``venue`` and
+``connect`` pass straight through.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
+from typing import TypeVar
+
+from ai_trader.core.ids import ClientOrderId
+from ai_trader.domain.fills import Fill
+from ai_trader.domain.orders import Order
+from ai_trader.domain.venue_state import VenueOrderState
+from ai_trader.ports.executor import Executor, ReportHandler
+from ai_trader.resilience.breaker import BreakerRegistry
+from ai_trader.resilience.rate_gate import RateGate, UnknownProviderError
+
+T = TypeVar("T")
+
+ORDERS = "orders"
+QUERIES = "queries"
+
+
+class ResilientExecutor:
+    """Implements ``Executor`` by delegating to ``inner`` through breakers and the gate."""
+
+    def __init__(
+        self, inner: Executor, breakers: BreakerRegistry, gate: RateGate, provider: str
+    ) -> None:
+        if provider not in gate.providers:
+            raise UnknownProviderError(provider, gate.providers)
+        self._inner = inner
+        self._breakers = breakers
+        self._gate = gate
+        self._provider = provider
+
+    @property
+    def inner(self) -> Executor:
+        return self._inner
+
+    @property
+    def venue(self) -> str:
+        return self._inner.venue
+
+    def connect(self, handler: ReportHandler) -> None:
+        self._inner.connect(handler)
+
+    # -- the Executor port --------------------------------------------------------------
+
+    def submit(self, order: Order) -> None:
+        self._call(ORDERS, "order", self._inner.submit, order)
+
+    def cancel(self, client_order_id: ClientOrderId) -> None:
+        self._call(ORDERS, "cancel", self._inner.cancel, client_order_id)
+
+    def query_order(self, client_order_id: ClientOrderId) -> Order | None:
+        return self._call(QUERIES, "query", self._inner.query_order, client_order_id)
+
+    def open_orders(self) -> Sequence[Order]:
+        return self._call(QUERIES, "query", self._inner.open_orders)
+
+    def fills(self) -> Sequence[Fill]:
+        return self._call(QUERIES, "query", self._inner.fills)
+
+    def positions(self) -> Mapping[str, Decimal]:
+        return self._call(QUERIES, "account", self._inner.positions)
+
+    def order_state(self, client_order_id: ClientOrderId) -> VenueOrderState | None:
+        return self._call(QUERIES, "query", self._inner.order_state, client_order_id)
+
+    def fills_since(self, ts_ns: int) -> Sequence[Fill]:
+        return self._call(QUERIES, "query", self._inner.fills_since, ts_ns)
+
+    def balances(self) -> Mapping[str, Decimal]:
+        return self._call(QUERIES, "account", self._inner.balances)
+
+    # -- beyond the port: delegated when the inner executor has it ---------------------------
+
+    def order_states(self) -> list[VenueOrderState]:
+        """Every order the venue knows (recovery and reconciliation ask for it)."""
+        method = getattr(self._inner, "order_states", None)
+        if method is None:
+            raise NotImplementedError(f"{type(self._inner).__name__} has no order_states()")
+        states: list[VenueOrderState] = self._call(QUERIES, "query", method)
+        return states
+
+    # -- internals ----------------------------------------------------------------------
+
+    def _call(self, group: str, endpoint: str, fn: Callable[..., T], *args: object) -> T:
+        def gated() -> T:
+            self._gate.acquire(self._provider, endpoint)
+            return fn(*args)
+
+        return self._breakers.get(self._provider, group).call(gated)
