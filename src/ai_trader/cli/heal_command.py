@@ -5,13 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import httpx
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from ai_trader.cli.mode_command import DEFAULT_URL, TokenOption, UrlOption, _detail, _token
-from ai_trader.core.errors import ConfigurationError
+from ai_trader.cli.service_client import DEFAULT_URL, TokenOption, UrlOption, call_service
 from ai_trader.runtime.auto_heal import DEFAULT_DIRECTORY, AutoHealStore
 
 DirectoryOption = Annotated[Path, typer.Option(help="where the snapshots are")]
@@ -49,14 +47,8 @@ def replay(
     token: TokenOption = None,
 ) -> None:
     """Ask the running service to rebuild the component from its snapshot."""
-    headers = {"Authorization": f"Bearer {_token(token)}"}
-    try:
-        response = httpx.post(f"{url}/heal/replay/{component}", headers=headers, timeout=30)
-    except httpx.HTTPError as exc:
-        raise ConfigurationError(f"cannot reach the service at {url}: {exc}") from None
-    if response.status_code >= 400:
-        raise ConfigurationError(f"{url} answered {response.status_code}: {_detail(response)}")
-    typer.echo(f"{component}: {response.json()['outcome']}")
+    answer = call_service("POST", f"/heal/replay/{component}", url=url, token=token, timeout=30)
+    typer.echo(f"{component}: {answer['outcome']}")
 
 
 def build_heal_app() -> typer.Typer:

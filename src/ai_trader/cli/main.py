@@ -17,8 +17,10 @@ from ai_trader.cli import (
     init_command,
     mode_command,
     paper_command,
+    resilience_command,
     run_command,
     secrets_command,
+    staging_command,
     strategies_command,
     sweep_command,
     token_command,
@@ -49,6 +51,10 @@ def build_app() -> typer.Typer:
     app.add_typer(db_command.build_db_app(), name="db")
     app.add_typer(data_command.build_data_app(), name="data")
     app.add_typer(heal_command.build_heal_app(), name="heal")
+    app.add_typer(resilience_command.build_rate_gate_app(), name="rate-gate")
+    app.add_typer(resilience_command.build_breakers_app(), name="breakers")
+    app.add_typer(staging_command.build_capital_app(), name="capital")
+    app.command("canary")(staging_command.canary)
     app.add_typer(token_command.build_token_app(), name="token")
     app.add_typer(secrets_command.build_secrets_app(), name="secrets")
 

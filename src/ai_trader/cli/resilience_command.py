@@ -9,25 +9,15 @@ from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 
-import httpx
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from ai_trader.cli.mode_command import DEFAULT_URL, TokenOption, UrlOption, _detail, _token
-from ai_trader.core.errors import ConfigurationError
+from ai_trader.cli.service_client import DEFAULT_URL, TokenOption, UrlOption, call_service
 
 
 def _request(method: str, path: str, url: str, token: str | None) -> Any:
-    headers = {"Authorization": f"Bearer {_token(token)}"}
-    try:
-        with httpx.Client(base_url=url, headers=headers, timeout=10.0) as client:
-            response = client.request(method, path)
-    except httpx.HTTPError as exc:
-        raise ConfigurationError(f"cannot reach the service at {url}: {exc}") from None
-    if response.status_code >= 400:
-        raise ConfigurationError(f"{url} answered {response.status_code}: {_detail(response)}")
-    return response.json()
+    return call_service(method, path, url=url, token=token)
 
 
 def _table(title: str, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> Table:

@@ -29,6 +29,7 @@ from ai_trader.service.auth import Authenticator, Principal
 from ai_trader.service.backtests import run_backtest_request
 from ai_trader.service.facade import ActionRefusedError, TradingFacade
 from ai_trader.service.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from ai_trader.service.resilience_routes import build_resilience_router
 
 logger = logging.getLogger(__name__)
 
@@ -129,8 +130,11 @@ def create_app(
             allow_methods=["GET", "POST"],
             allow_headers=["Authorization", "Content-Type"],
         )
+    app.state.breakers = facade.breakers
+    app.state.rate_gate = facade.rate_gate
     _install_error_handlers(app)
     _install_routes(app)
+    app.include_router(build_resilience_router(require(Role.VIEWER), require(Role.OPERATOR)))
     return app
 
 

@@ -49,6 +49,7 @@ from ai_trader.live.paper import PaperConfig, PaperSession
 from ai_trader.observability.metrics import TradingMetrics
 from ai_trader.observability.slo import SloReport, SloTracker
 from ai_trader.portfolio.stats import PerformanceStats, max_drawdown
+from ai_trader.resilience import DEFAULT_BUDGETS, BreakerRegistry, RateGate
 from ai_trader.risk.config import RiskConfig
 from ai_trader.runtime.auto_heal import TRADING_EXECUTOR, AutoHealStore
 from ai_trader.runtime.capital_staging import PAPER_DEFAULT_FRACTION, CapitalStaging
@@ -66,6 +67,7 @@ from ai_trader.service.tca import TcaTracker
 logger = logging.getLogger(__name__)
 
 RECENT_SIGNALS = 100
+BREAKER_REASON = "circuit breaker"
 MAX_HEALS_PER_HOUR = 5
 SHARPE_EVERY_SECONDS = 60.0
 
@@ -143,6 +145,11 @@ class TradingFacade:
             LiveClock(),
             default_fraction=PAPER_DEFAULT_FRACTION,
         )
+        self.breakers = BreakerRegistry(LiveClock())
+        self.breakers.add_listener(
+            lambda name, old, new, reason: metrics.set_circuit_breaker(name, new)
+        )
+        self.rate_gate = RateGate(DEFAULT_BUDGETS, LiveClock(), registry=metrics.registry)
         self.deployments = Deployments(
             storage.state,
             storage.repositories.audit_events,
@@ -383,6 +390,7 @@ class TradingFacade:
         with self.engine_lock:
             self.modes.sync()
             self._reconcile_if_due()
+            self._halt_while_breaker_open()
             if time.time() - self._sharpe_at >= SHARPE_EVERY_SECONDS:
                 self._sharpe = self._compute_stats().sharpe
                 self._sharpe_at = time.time()
@@ -394,6 +402,18 @@ class TradingFacade:
             stats = self.storage.backups.stats()
             self.metrics.set_backups(stats.count, stats.last_backup_time)
         return report
+
+    def _halt_while_breaker_open(self) -> None:
+        """An open circuit breaker halts new entries, with its name as the reason; the halt
+        lifts when every breaker is closed again (a halt set for another reason stays)."""
+        engine = self.engine
+        halt = engine.risk.halt
+        open_breaker = self.breakers.any_open()
+        if open_breaker is not None and halt is None:
+            cause = open_breaker.last_error or "failures"
+            engine.halt_entries(f"{BREAKER_REASON} {open_breaker.name} open: {cause}")
+        elif open_breaker is None and halt is not None and halt.reason.startswith(BREAKER_REASON):
+            engine.resume_entries("circuit breakers closed")
 
     def _reconcile_if_due(self) -> None:
         """A reconciliation cycle when due; a breach halts entries, two clean cycles after

@@ -43,6 +43,7 @@ def make_settings(tmp_path: Path, **env: str) -> Settings:
         "BAR_SECONDS": "0.02",
         "STRATEGY_PARAMS": '{"fast": 3, "slow": 8}',
         "BACKUP_INTERVAL_SECONDS": "0",
+        "CANARY_CONFIG_DIR": str(tmp_path / "config"),
     }
     return load_settings(None, {**base, **env})
 
