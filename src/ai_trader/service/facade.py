@@ -119,12 +119,18 @@ class TradingFacade:
         self.engine_lock = threading.RLock()
         self.hub = EventHub()
         self._stop = threading.Event()
-        self._spec = session_spec_from(settings)
+        self._base_spec = self._spec = session_spec_from(settings)
         self._paper_config = PaperConfig(
             bar_seconds=settings.bar_interval_seconds,
             symbol=settings.symbols[0],
             max_bars=max_bars,
             warmup_bars=min(500, max(60, 3 * _largest_window(self._spec))),
+        )
+        self.deployments = Deployments(
+            storage.state,
+            storage.repositories.audit_events,
+            settings.canary_config_dir,
+            LiveClock(),
         )
         self._session = self._new_session()
         self.heal_store = heal_store or AutoHealStore()
@@ -150,12 +156,6 @@ class TradingFacade:
             lambda name, old, new, reason: metrics.set_circuit_breaker(name, new)
         )
         self.rate_gate = RateGate(DEFAULT_BUDGETS, LiveClock(), registry=metrics.registry)
-        self.deployments = Deployments(
-            storage.state,
-            storage.repositories.audit_events,
-            settings.canary_config_dir,
-            LiveClock(),
-        )
         self.bars_seen = 0
         self.heals = 0
         self._reconfigure = False
@@ -169,7 +169,19 @@ class TradingFacade:
 
     # -- lifecycle ----------------------------------------------------------------------
 
+    def _effective_spec(self) -> SessionSpec:
+        """The settings' session, or the active blue/green colour's strategy when both
+        deployment files exist (an invalid one is refused at switch time, not here)."""
+        if not any(self.deployments.path(color).is_file() for color in ("blue", "green")):
+            return self._base_spec
+        try:
+            return self.deployments.active_config().apply_to(self._base_spec)
+        except ConfigurationError as exc:
+            logger.error("canary: %s; trading the settings' strategy", exc)
+            return self._base_spec
+
     def _new_session(self) -> PaperSession:
+        self._spec = self._effective_spec()
         return PaperSession(
             self._spec,
             self._paper_config,
@@ -256,10 +268,22 @@ class TradingFacade:
     def canary_switch(self, color: str | None, reason: str, actor: str) -> schemas.CanaryResponse:
         """Switch the active colour (``None``: roll back to the other one)."""
         if color is None:
-            self.deployments.rollback(actor, reason)
+            change = self.deployments.rollback(actor, reason)
         else:
-            self.deployments.switch(_color(color), actor, reason)
+            change = self.deployments.switch(_color(color), actor, reason)
+        if change.changed:
+            self._rebuild(f"canary {change.from_color} → {change.to_color} by {actor}")
         return self.canary_view()
+
+    def _rebuild(self, why: str) -> None:
+        """Swap in a new session between two bars (the loop finishes its bar first)."""
+        logger.warning("rebuilding the trading session: %s", why)
+        with self.engine_lock:
+            if not self.running:
+                self.configure()
+                return
+            self._reconfigure = True
+            self.engine.stop()
 
     def heal_snapshots(self) -> schemas.HealResponse:
         return schemas.HealResponse(
@@ -275,14 +299,11 @@ class TradingFacade:
         loop finishes its bar, the session is rebuilt from durable state, trading goes on)."""
         snapshot = self.heal_store.require(component)
         logger.warning("auto-heal replay of %s requested by %s", component, actor)
-        with self.engine_lock:
-            if not self.running:
-                self.configure()
-                self.heal_store.mark_replayed(component)
-                return "rebuilt (the loop was not running)"
-            self._reconfigure = True
-            self.engine.stop()
+        running = self.running
+        self._rebuild(f"auto-heal replay of {component} by {actor}")
         self.heal_store.mark_replayed(component)
+        if not running:
+            return "rebuilt (the loop was not running)"
         return f"rebuild requested; snapshot of {snapshot.created_at}"
 
     def configure(self) -> RecoveryReport:

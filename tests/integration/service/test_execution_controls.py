@@ -93,8 +93,11 @@ def test_canary_when_both_colors_configured_then_switch_and_rollback_audited(
         "/canary/switch", json={"color": "green", "reason": "canary"}, headers=admin
     ).json()
     assert switched["active"] == "green"
+    wait_for(lambda: [st.name for st in service.facade.engine.strategies] == ["breakout"])
     back = service.client.post("/canary/switch", json={"reason": "bad fills"}, headers=admin)
     assert back.json()["active"] == "blue"
+    wait_for(lambda: [st.name for st in service.facade.engine.strategies] == ["sma_cross"])
+    assert service.facade.running
     audit = service.facade.storage.repositories.audit_events.list_recent(5)
     assert {row.action for row in audit} >= {"canary_switch", "canary_rollback"}
     assert service.client.get("/canary", headers=service.headers(Role.VIEWER)).status_code == 200
