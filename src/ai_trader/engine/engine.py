@@ -18,7 +18,7 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 
 from ai_trader.core.clock import Clock, TestClock
-from ai_trader.core.errors import InvariantViolation
+from ai_trader.core.errors import InvariantViolation, TransientVenueError
 from ai_trader.core.ids import ClientOrderIdGenerator
 from ai_trader.domain.bar import Bar
 from ai_trader.domain.commands import OPERATOR, CancelOrder, Command, OpenPosition, SubmitOrder
@@ -193,7 +193,17 @@ class TradingEngine:
         if isinstance(decision, OrderDenied):
             self._record(decision)
             return
-        self.execute(SubmitOrder(decision))
+        try:
+            self.execute(SubmitOrder(decision))
+        except TransientVenueError as exc:
+            # the intent is journaled; the outcome is unknown and is resolved by asking the
+            # venue for the client id (reconciliation, recovery) — never by resending, and
+            # never by detaching the strategy that asked
+            logger.error(
+                "order %s: outcome unknown (%s); left pending for reconciliation",
+                decision.client_order_id,
+                exc,
+            )
 
     def _cancel_open_orders(self, symbol: str, reason: str = "strategy exit") -> int:
         """Before going flat: cancel what could still add to or close the position (the
@@ -266,8 +276,14 @@ class TradingEngine:
                 return
             journal.record_intent(order)  # written ahead: committed before the venue sees it
             self._record(OrderSubmitted(order, self.clock.timestamp_ns()))
+            failure: Exception | None = None
             with journal.batch():  # what the venue answers at once is committed at once
-                self.executor.submit(order)
+                try:
+                    self.executor.submit(order)
+                except Exception as exc:  # the reports that did arrive are facts: keep them
+                    failure = exc
+            if failure is not None:
+                raise failure
         else:
             self.executor.cancel(command.client_order_id)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from ai_trader.core.errors import TransientVenueError
 from ai_trader.core.ids import VenueOrderId
 from ai_trader.domain.bar import Bar
 from ai_trader.domain.enums import OrderStatus, Side, SignalAction
@@ -16,6 +17,7 @@ from ai_trader.domain.events import (
     OrderSubmitted,
     SignalGenerated,
 )
+from ai_trader.domain.orders import Order
 from ai_trader.ports.journal import Journal
 from ai_trader.testing import (
     EngineHarness,
@@ -145,3 +147,26 @@ def test_exit_signal_cancels_working_reduce_only_orders_through_the_executor() -
         True,
     )
     assert log.index("executor.cancel TEST-1.sl") < log.index("executor.submit TEST-2")
+
+
+def test_strategy_signal_when_venue_times_out_then_strategy_stays_attached() -> None:
+    class TimingOutExecutor(RecordingExecutor):
+        def submit(self, order: Order) -> None:
+            super().submit(order)
+            raise TransientVenueError("read timeout")
+
+    log: list[str] = []
+    strategy = ScriptedStrategy({0: LONG, 2: SignalAction.EXIT, 3: LONG})
+    harness = build_engine(
+        bars_from_closes([10.0, 11.0, 12.0, 13.0]),
+        strategies=[strategy],
+        journal=RecordingJournal(log),
+        executor=TimingOutExecutor(log),
+    )
+
+    harness.run()
+
+    assert harness.engine.strategies == [strategy], "a venue timeout is not a strategy failure"
+    # the exit at bar 2 finds no booked position (the entry's outcome is unknown): no order
+    assert [o.client_order_id for o in executor_of(harness).submitted] == ["TEST-1", "TEST-3"]
+    assert log.count("journal.batch commit") == 2, "what arrived before the timeout is kept"
