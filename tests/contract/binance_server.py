@@ -22,7 +22,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from tests.integration.recorded.binance_server import kline
+
 FIXTURES = Path(__file__).parent / "fixtures" / "binance"
+KLINE_INTERVAL_MS = {"1m": 60_000, "5m": 300_000, "1h": 3_600_000}
 SYMBOL_IDS = {"BTCUSDT": ("BTC", "USDT")}
 
 
@@ -81,12 +84,23 @@ class BinanceState:
             ("GET", "/api/v3/myTrades"): lambda: self._my_trades(params),
             ("GET", "/api/v3/account"): self._account,
             ("GET", "/sapi/v1/account/apiRestrictions"): self._restrictions,
+            ("GET", "/api/v3/klines"): lambda: self._klines(params),
         }
         route = routes.get((method, path))
         if route is None:
             return 404, {"code": -1000, "msg": f"no recorded response for {method} {path}"}
         with self.lock:
             return route()
+
+    def _klines(self, params: dict[str, str]) -> tuple[int, Any]:
+        """Candles that closed by ``now_ms`` (Binance's 12-field arrays), from startTime."""
+        interval = KLINE_INTERVAL_MS[params["interval"]]
+        limit = min(int(params.get("limit", 500)), 1000)
+        end = self.now_ms // interval * interval  # the open of the candle still forming
+        start = int(params.get("startTime", end - limit * interval))
+        first = -(-start // interval) * interval
+        opens = range(first, end, interval)
+        return 200, [kline(open_ms, interval) for open_ms in list(opens)[:limit]]
 
     def _create(self, params: dict[str, str]) -> tuple[int, Any]:
         client_id = params.get("newClientOrderId") or f"auto-{self._next_id}"

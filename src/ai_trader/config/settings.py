@@ -54,7 +54,7 @@ EXPERT_KEYS = (
     "max_drawdown_limit",
     "risk_per_trade",
 )
-SECRET_FIELDS = ("fernet_key", "api_token")
+SECRET_FIELDS = ("fernet_key", "api_token", "exchange_api_key", "exchange_api_secret")
 URL_FIELDS = ("database_url", "redis_url")
 SYMBOL_PART = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
 MASK = "***"
@@ -106,6 +106,12 @@ class Settings(BaseSettings):
     slo_window_seconds: float = Field(3600.0, gt=0, allow_inf_nan=False)
     heartbeat_stale_seconds: float = Field(120.0, gt=0, allow_inf_nan=False)
     reconciliation_interval_seconds: float = Field(30.0, gt=0, allow_inf_nan=False)
+    exchange: str | None = Field(None, description="ccxt exchange id; none: the paper venue")
+    exchange_api_url: str | None = None
+    exchange_testnet: bool = False
+    exchange_api_key: SecretStr | None = None
+    exchange_api_secret: SecretStr | None = None
+    poll_seconds: float = Field(5.0, gt=0, le=3600, allow_inf_nan=False)
     canary_config_dir: Path = Path("config")
 
     @classmethod

@@ -20,6 +20,7 @@ from ai_trader.ports.market_data import MarketDataFeed
 from ai_trader.runtime.account_records import AccountRecorder
 from ai_trader.runtime.assembly import TradingSession
 from ai_trader.runtime.backup_schedule import BackupSchedule
+from ai_trader.runtime.reconciliation import ReconciliationVenue
 from ai_trader.runtime.recovery import RecoveryReport
 from ai_trader.runtime.result import RunResult, summarize
 from ai_trader.runtime.spec import SessionSpec
@@ -95,6 +96,11 @@ class DurableSession:
     @property
     def backups(self) -> BackupSchedule | None:
         return self._backups
+
+    @property
+    def venue(self) -> ReconciliationVenue:
+        """The venue as reconciliation sees it (subclasses)."""
+        raise NotImplementedError
 
     def open(self) -> RecoveryReport:
         raise NotImplementedError

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ai_trader.adapters.sim import MarketFill, SimulatedVenue, SimulatedVenueConfig
 from ai_trader.core.clock import Clock
 from ai_trader.core.ids import ClientOrderIdGenerator
+from ai_trader.domain.instrument import Instrument
 from ai_trader.engine.engine import TradingEngine
 from ai_trader.portfolio.portfolio import Portfolio
-from ai_trader.ports.executor import BarDrivenExecutor, Executor
+from ai_trader.ports.executor import Executor
 from ai_trader.ports.journal import Journal
 from ai_trader.ports.market_data import MarketDataFeed
 from ai_trader.risk.engine import RiskEngine
@@ -22,7 +24,7 @@ class TradingSession:
     run_id: str
     spec: SessionSpec
     engine: TradingEngine
-    venue: BarDrivenExecutor
+    venue: Executor
 
 
 def venue_config(spec: SessionSpec, market_fill: MarketFill) -> SimulatedVenueConfig:
@@ -45,11 +47,18 @@ def build_engine(
     order_ids: ClientOrderIdGenerator,
     portfolio: Portfolio | None = None,
     journal: Journal | None = None,
+    instruments: Mapping[str, Instrument] | None = None,
 ) -> TradingEngine:
     """Strategy → risk → ``executor`` → portfolio for every symbol of ``feed``. A restart
     passes the portfolio rebuilt from the journal and the order ids to continue from."""
     portfolio = portfolio or Portfolio(spec.cash)
-    risk = RiskEngine(spec.risk, spec.parsed_sizing(), portfolio, fee_rate=spec.commission)
+    risk = RiskEngine(
+        spec.risk,
+        spec.parsed_sizing(),
+        portfolio,
+        fee_rate=spec.commission,
+        instruments=instruments,
+    )
     strategies = [create_strategy(spec.strategy, symbol, spec.params) for symbol in feed.symbols]
     return TradingEngine(
         clock=clock,

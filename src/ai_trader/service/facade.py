@@ -45,7 +45,9 @@ from ai_trader.domain.events import (
 from ai_trader.domain.orders import Order
 from ai_trader.engine.engine import TradingEngine
 from ai_trader.engine.order_book import OrderRecord
+from ai_trader.live.exchange import ExchangeConfig, ExchangeSession
 from ai_trader.live.paper import PaperConfig, PaperSession
+from ai_trader.live.session import DurableSession
 from ai_trader.observability.metrics import TradingMetrics
 from ai_trader.observability.slo import SloReport, SloTracker
 from ai_trader.portfolio.stats import PerformanceStats, max_drawdown
@@ -132,6 +134,11 @@ class TradingFacade:
             settings.canary_config_dir,
             LiveClock(),
         )
+        self.breakers = BreakerRegistry(LiveClock())
+        self.breakers.add_listener(
+            lambda name, old, new, reason: metrics.set_circuit_breaker(name, new)
+        )
+        self.rate_gate = RateGate(DEFAULT_BUDGETS, LiveClock(), registry=metrics.registry)
         self._session = self._new_session()
         self.heal_store = heal_store or AutoHealStore()
         self._heal_times: deque[float] = deque(maxlen=MAX_HEALS_PER_HOUR)
@@ -151,11 +158,6 @@ class TradingFacade:
             LiveClock(),
             default_fraction=PAPER_DEFAULT_FRACTION,
         )
-        self.breakers = BreakerRegistry(LiveClock())
-        self.breakers.add_listener(
-            lambda name, old, new, reason: metrics.set_circuit_breaker(name, new)
-        )
-        self.rate_gate = RateGate(DEFAULT_BUDGETS, LiveClock(), registry=metrics.registry)
         self.bars_seen = 0
         self.heals = 0
         self._reconfigure = False
@@ -180,8 +182,30 @@ class TradingFacade:
             logger.error("canary: %s; trading the settings' strategy", exc)
             return self._base_spec
 
-    def _new_session(self) -> PaperSession:
+    def _new_session(self) -> DurableSession:
         self._spec = self._effective_spec()
+        settings = self.settings
+        if settings.exchange:
+            return ExchangeSession(
+                self._spec,
+                ExchangeConfig(
+                    exchange=settings.exchange,
+                    symbol=settings.symbols[0],
+                    timeframe=settings.timeframe,
+                    poll_seconds=settings.poll_seconds,
+                    max_bars=self._paper_config.max_bars,
+                    api_url=settings.exchange_api_url,
+                    testnet=settings.exchange_testnet,
+                ),
+                settings,
+                run_id=self.run_id,
+                stop_event=self._stop,
+                storage=self.storage,
+                breakers=self.breakers,
+                rate_gate=self.rate_gate,
+                listeners=(self._on_event,),
+                engine_lock=self.engine_lock,
+            )
         return PaperSession(
             self._spec,
             self._paper_config,
@@ -205,7 +229,7 @@ class TradingFacade:
         self.metrics.set_running(False)
         return report
 
-    def _attach(self, session: PaperSession) -> RecoveryReport:
+    def _attach(self, session: DurableSession) -> RecoveryReport:
         """Open ``session`` (recovery first) and wire the facade's listeners to its engine."""
         self.recovery = session.open()
         self._session = session
@@ -393,7 +417,7 @@ class TradingFacade:
         return self._session.engine
 
     @property
-    def session(self) -> PaperSession:
+    def session(self) -> DurableSession:
         """The current paper session (a new one after each rebuild)."""
         return self._session
 
@@ -410,6 +434,7 @@ class TradingFacade:
         refresh the metrics."""
         with self.engine_lock:
             self.modes.sync()
+            self._session.on_tick()
             self._reconcile_if_due()
             self._halt_while_breaker_open()
             if time.time() - self._sharpe_at >= SHARPE_EVERY_SECONDS:

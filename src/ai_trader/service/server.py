@@ -192,15 +192,21 @@ def _require_credentials(settings: Settings, auth: Authenticator, storage: Stora
 
 def _log_effective_mode(settings: Settings) -> None:
     live = settings.exec_mode == "live" and not settings.dry_run
+    if settings.exchange:
+        mode = "LIVE — REAL ORDERS" if live else "DRY RUN — orders logged, never sent"
+        venue = f"exchange {settings.exchange}"
+    else:
+        mode = "PAPER — simulated venue, no real orders"
+        venue = "the paper venue"
     logger.warning(
-        "EXECUTION MODE: %s (EXEC_MODE=%s, DRY_RUN=%d)%s",
-        "LIVE — REAL ORDERS" if live else "PAPER — simulated venue, no real orders",
+        "EXECUTION MODE: %s on %s (EXEC_MODE=%s, DRY_RUN=%d)",
+        mode,
+        venue,
         settings.exec_mode,
         int(settings.dry_run),
-        "" if not live else "; live venues arrive with the execution adapters",
     )
-    if live:
+    if live and not settings.exchange:
         raise ConfigurationError(
-            "EXEC_MODE=live with DRY_RUN=0 needs a live venue adapter, which this version "
-            "does not have; use EXEC_MODE=paper"
+            "EXEC_MODE=live with DRY_RUN=0 needs an exchange: set EXCHANGE (a ccxt id) and "
+            "its keys, or use EXEC_MODE=paper"
         )

@@ -60,6 +60,7 @@ from ai_trader.ports.executor import ReportHandler
 
 logger = logging.getLogger(__name__)
 
+DRY_RUN_REASON = "dry run: never sent"
 _REJECTIONS = (ccxt.InsufficientFunds, ccxt.InvalidOrder, ccxt.BadRequest, ccxt.BadSymbol)
 
 
@@ -153,6 +154,10 @@ class CcxtExecutor:
     def query_order(self, client_order_id: ClientOrderId) -> Order | None:
         state = self.order_state(client_order_id)
         return None if state is None else state.order
+
+    def local_state(self, client_order_id: ClientOrderId) -> VenueOrderState | None:
+        """An order decided here without the venue (dry run, refused before sending)."""
+        return self._local_states.get(client_order_id)
 
     def order_state(self, client_order_id: ClientOrderId) -> VenueOrderState | None:
         local = self._local_states.get(client_order_id)
@@ -284,9 +289,12 @@ class CcxtExecutor:
             order.client_order_id,
         )
         self._local_states[order.client_order_id] = VenueOrderState(
-            order, venue_order_id, OrderStatus.ACCEPTED, quantity
+            order, venue_order_id, OrderStatus.CANCELED, quantity, DRY_RUN_REASON
         )
+        # accepted, then closed at once: nothing is working anywhere, so the journal, the
+        # order book and reconciliation all see a closed order, never a phantom open one
         self._emit(OrderAccepted(order, venue_order_id, self._now()))
+        self._emit(OrderCanceled(order.client_order_id, DRY_RUN_REASON, self._now()))
 
     def _reject(self, order: Order, reason: str) -> None:
         logger.warning("order %s rejected: %s", order.client_order_id, reason)

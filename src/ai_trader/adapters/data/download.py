@@ -72,8 +72,10 @@ def open_exchange(name: str, api_url: str | None = None) -> ccxt.Exchange:
             f"unknown exchange {name!r}; ccxt knows e.g. binance, kraken, coinbase"
         )
     exchange: ccxt.Exchange = exchange_class({"enableRateLimit": True, "timeout": 15_000})
-    if name == "binance":
+    if name == "binance":  # spot only: no futures or margin endpoints at load_markets
         exchange.options["fetchMarkets"] = {"types": ["spot"]}
+        exchange.options["fetchCurrencies"] = False
+        exchange.options["fetchMargins"] = False
     if api_url:
         rebase_urls(exchange, api_url)
     return exchange

@@ -16,7 +16,7 @@ from ai_trader.core.clock import TestClock
 from ai_trader.core.errors import ConfigurationError
 from ai_trader.core.ids import ClientOrderId
 from ai_trader.domain.enums import OrderStatus, OrderType, Side
-from ai_trader.domain.events import OrderAccepted, OrderFilled, OrderRejected
+from ai_trader.domain.events import OrderAccepted, OrderCanceled, OrderFilled, OrderRejected
 from ai_trader.domain.orders import Order
 from ai_trader.testing import EventRecorder
 
@@ -135,9 +135,12 @@ def test_dry_run_then_logged_accepted_as_dryrun_and_never_sent(
     assert len(recorder.of_type(OrderRejected)) == 1
     assert _orders_sent(state) == 0
     assert "DRY RUN: would send market buy 0.001 BTC/USDT" in caplog.text
-    assert [o.client_order_id for o in executor.open_orders()] == ["A-1"]
-    executor.cancel(ClientOrderId("A-1"))
+    [closed] = recorder.of_type(OrderCanceled)
+    assert (closed.client_order_id, closed.reason) == ("A-1", "dry run: never sent")
     assert executor.open_orders() == []
+    state_of = executor.order_state(ClientOrderId("A-1"))
+    assert state_of is not None
+    assert state_of.status is OrderStatus.CANCELED
     assert _orders_sent(state) == 0
 
 
