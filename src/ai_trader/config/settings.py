@@ -112,6 +112,8 @@ class Settings(BaseSettings):
     exchange_api_key: SecretStr | None = None
     exchange_api_secret: SecretStr | None = None
     poll_seconds: float = Field(5.0, gt=0, le=3600, allow_inf_nan=False)
+    use_nownodes: bool = False
+    exchange_ws_url: str | None = None
     canary_config_dir: Path = Path("config")
 
     @classmethod

@@ -33,6 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ai_trader.adapters.ccxt import CcxtExecutor, check_key_permissions
 from ai_trader.adapters.data.download import open_exchange
 from ai_trader.adapters.data.exchange_feed import ExchangePollingFeed
+from ai_trader.adapters.data.ws_feed import WebsocketCandleFeed, open_ws_exchange
 from ai_trader.config import SecretStore, Settings
 from ai_trader.core.clock import LiveClock
 from ai_trader.core.errors import AiTraderError, ConfigurationError
@@ -252,6 +253,16 @@ class ExchangeSession(DurableSession):
             ts_event=clock.timestamp_ns(),
         ).require_ok()  # fmt: skip
         feed: MarketDataFeed = feed_source
+        if self.settings.use_nownodes:
+            feed = WebsocketCandleFeed(
+                open_ws_exchange(config.exchange, config.api_url, self.settings.exchange_ws_url),
+                config.symbol,
+                config.timeframe,
+                self._stop_event,
+                after_ts_ns=history[-1].ts_event if history else None,
+                max_bars=config.max_bars,
+            )
+            logger.info("market data: websocket (USE_NOWNODES=1)")
         if self._lock is not None:
             feed = LockedFeed(feed, self._lock)
         engine = build_engine(

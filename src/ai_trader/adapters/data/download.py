@@ -81,14 +81,19 @@ def open_exchange(name: str, api_url: str | None = None) -> ccxt.Exchange:
     return exchange
 
 
-def rebase_urls(exchange: ccxt.Exchange, base_url: str) -> None:
-    """Point every REST endpoint of ``exchange`` at ``base_url``'s scheme and host."""
+def rebase_urls(
+    exchange: ccxt.Exchange, base_url: str, schemes: tuple[str, ...] = ("http", "https")
+) -> None:
+    """Point every endpoint of ``exchange`` whose scheme is one of ``schemes`` at
+    ``base_url``'s scheme and host, keeping the paths."""
     base = urlsplit(base_url)
-    if base.scheme not in ("http", "https") or not base.netloc:
-        raise ConfigurationError(f"--api-url must be http(s)://host[:port], got {base_url!r}")
+    if base.scheme not in schemes or not base.netloc:
+        wanted = "|".join(schemes)
+        raise ConfigurationError(f"the URL must be {wanted}://host[:port], got {base_url!r}")
+    prefixes = tuple(f"{scheme}://" for scheme in schemes)
 
     def rebase(value: object) -> object:
-        if isinstance(value, str) and value.startswith(("http://", "https://")):
+        if isinstance(value, str) and value.startswith(prefixes):
             parts = urlsplit(value)
             return urlunsplit((base.scheme, base.netloc, parts.path, parts.query, ""))
         if isinstance(value, dict):
