@@ -45,6 +45,8 @@ class RiskEngine:
         self._instruments = dict(instruments or {})
         self._limits = LossLimits(config, float(portfolio.starting_cash))
         self.halt: Halt | None = None
+        self.capital_fraction = ONE
+        """Capital staging (RSK-3): entries are sized and limited on this share of equity."""
 
     # -- halts --------------------------------------------------------------------------
 
@@ -132,7 +134,7 @@ class RiskEngine:
         stop, take = request.bracket_distances(entry)
         if self.halt is not None:
             return self._denial(request.symbol, side, order_id, ts, self.halt.reason)
-        equity = self._portfolio.equity()
+        equity = self._portfolio.equity() * self.capital_fraction
         cash = self._portfolio.cash
         if request.quantity is not None:
             quantity = request.quantity
@@ -170,7 +172,9 @@ class RiskEngine:
             # the entry against the cash and position that exit leaves behind
             cash += position * price - abs(position) * price * self._fee_rate
             position = ZERO
-        equity = self._portfolio.equity()
+        equity = self._portfolio.equity() * self.capital_fraction
+        if self.capital_fraction < ONE:  # staged: only the staged share may be spent
+            cash = min(cash, equity)
         quote: Decimal | None = None
         if self.sizing.kind is SizingKind.ALL_IN and side is Side.BUY:
             quote = self._instrument(signal.symbol).floor_quote(cash)

@@ -241,6 +241,7 @@ class TradingFacade:
         )
         engine.subscribe(self.tca.on_event)
         engine.subscribe_bars(self._on_bar)
+        engine.risk.capital_fraction = self.capital.current().fraction
         self.reconciliation = ReconciliationLoop(
             Reconciler(self.storage.journal, session.venue, LiveClock(), self.results_dir),
             self.settings.reconciliation_interval_seconds,
@@ -270,7 +271,9 @@ class TradingFacade:
 
     def stage_capital(self, percent: int, reason: str, actor: str) -> schemas.CapitalResponse:
         tier = self.slo.report().tier
-        self.capital.request(percent, approved_by=actor, reason=reason, slo_tier=tier)
+        stage = self.capital.request(percent, approved_by=actor, reason=reason, slo_tier=tier)
+        with self.engine_lock:
+            self.engine.risk.capital_fraction = stage.fraction
         return self.capital_view()
 
     def canary_view(self) -> schemas.CanaryResponse:

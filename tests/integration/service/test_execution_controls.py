@@ -51,6 +51,13 @@ def test_capital_stage_when_approved_then_recorded_and_one_step_up_only(
     assert view["effective_capital"] == pytest.approx(20_000.0)
     assert view["history"][0]["to_percent"] == 20
     assert service.facade.storage.state.capital_effective == pytest.approx(0.2)
+    too_big = service.client.post(  # about 30 % of equity, over the 20 % stage
+        "/trading/open",
+        json={"symbol": "SYN/USD", "side": "buy", "quantity": "300"},
+        headers=operator,
+    )
+    assert too_big.status_code == 409
+    assert too_big.json()["detail"].startswith("order denied: max_position")
 
     jump = service.client.post(
         "/capital/stage", json={"stage": 50, "reason": "greedy"}, headers=operator
