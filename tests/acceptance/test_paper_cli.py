@@ -41,9 +41,15 @@ def test_paper_when_interrupted_then_shuts_down_cleanly(tmp_path: Path) -> None:
         text=True,
         env=cli_environment(),
     )
-    time.sleep(3.0)
+    assert process.stdout is not None
+    seen = []
+    for line in process.stdout:  # interrupt once it trades, however long start-up took
+        seen.append(line)
+        if "fill " in line or "bar 60:" in line:
+            break
     process.send_signal(signal.SIGINT)
-    stdout, stderr = process.communicate(timeout=30)
+    rest, stderr = process.communicate(timeout=30)
+    stdout = "".join(seen) + rest
     assert process.returncode == 0, stderr
     assert "SIGINT received" in stdout
     assert "Traceback" not in stdout + stderr

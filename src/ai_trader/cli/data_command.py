@@ -10,7 +10,6 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-from ai_trader.adapters.data.download import DownloadRequest, download_ohlcv, open_exchange
 from ai_trader.core.clock import ns_to_datetime
 from ai_trader.core.errors import ConfigurationError
 
@@ -39,6 +38,9 @@ def download(
     ] = None,
 ) -> None:
     """Download OHLCV candles (paginated; run it again to resume or extend the file)."""
+    # ccxt takes half a second to import: only for this command
+    from ai_trader.adapters.data.download import DownloadRequest, download_ohlcv, open_exchange
+
     start = since.replace(tzinfo=UTC)
     end = until.replace(tzinfo=UTC) if until else None
     if end is not None and end <= start:

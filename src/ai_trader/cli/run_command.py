@@ -11,7 +11,6 @@ import typer
 
 from ai_trader.config import load_settings
 from ai_trader.observability.logging_setup import configure_logging
-from ai_trader.service.server import ServeOptions, serve
 
 ENVIRONMENT_OVERRIDES = {
     "host": "API_HOST",
@@ -53,5 +52,7 @@ def run(
             env[variable] = str(value)
     settings = load_settings(config, env)
     configure_logging(settings.log_dir, settings.log_level, settings.log_json)
+    from ai_trader.service.server import ServeOptions, serve  # heavy: only when running
+
     code = serve(settings, ServeOptions(max_bars=max_bars))
     raise typer.Exit(code)
