@@ -1,10 +1,15 @@
-"""A Binance spot API on 127.0.0.1 that answers from recorded responses.
+"""A Binance spot and USDⓈ-M futures API on 127.0.0.1 that answers from recorded responses.
 
 The responses are the JSON files under ``fixtures/binance/`` (Binance's documented shapes);
 the server keeps a tiny in-memory venue so the contract behaviours hold: a market order fills
 at ``price``, a limit order fills if marketable and otherwise stays open, cancel works, a
 duplicate ``newClientOrderId`` is refused with Binance's ``-2010 Duplicate order sent.``
 Commissions are charged in the quote asset at ``fee_rate``.
+
+Futures (``/fapi/``): a separate wallet (``futures_wallet``, the margin asset USDT) and one
+signed position per symbol (one-way mode: long +, short −). Selling what is not held opens a
+short; a ``reduceOnly`` order that would grow the position is refused (``-2022``); closing
+books the realized PnL into the wallet; margin is checked at ``leverage``.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from tests.integration.recorded.binance_server import kline
 FIXTURES = Path(__file__).parent / "fixtures" / "binance"
 KLINE_INTERVAL_MS = {"1m": 60_000, "5m": 300_000, "1h": 3_600_000}
 SYMBOL_IDS = {"BTCUSDT": ("BTC", "USDT")}
+ORDER_PATHS = ("/api/v3/order", "/fapi/v1/order")
 
 
 def fixture(name: str) -> Any:
@@ -48,6 +54,8 @@ class _Order:
     price: Decimal
     stop_price: Decimal
     time_ms: int
+    futures: bool = False
+    reduce_only: bool = False
     status: str = "NEW"
     executed: Decimal = Decimal(0)
     quote: Decimal = Decimal(0)
@@ -57,7 +65,12 @@ class _Order:
 class BinanceState:
     """The fake venue behind the server; tests move ``price`` and ``now_ms``."""
 
-    def __init__(self, price: Decimal, balances: dict[str, Decimal]) -> None:
+    def __init__(
+        self,
+        price: Decimal,
+        balances: dict[str, Decimal],
+        futures_wallet: dict[str, Decimal] | None = None,
+    ) -> None:
         self.lock = threading.Lock()
         self.price = price
         self.now_ms = 1_767_225_600_000
@@ -68,12 +81,20 @@ class BinanceState:
         self.enable_withdrawals = False
         self.stall_next_order_seconds = 0.0  # accept the next order, then answer too late
         self.requests: list[tuple[str, str]] = []
+        self.params: list[tuple[str, str, dict[str, str]]] = []
         self._next_id = 1000
+        # futures: the USDⓈ-M wallet, signed positions and their entry prices
+        self.futures_wallet = dict(futures_wallet or {})
+        self.positions: dict[str, Decimal] = {}
+        self.entry_prices: dict[str, Decimal] = {}
+        self.futures_trades: list[dict[str, Any]] = []
+        self.leverage = Decimal(20)
 
     # -- requests -------------------------------------------------------------------------
 
     def handle(self, method: str, path: str, params: dict[str, str]) -> tuple[int, Any]:
         self.requests.append((method, path))
+        self.params.append((method, path, dict(params)))
         routes = {
             ("GET", "/api/v3/exchangeInfo"): lambda: (200, fixture("exchange_info")),
             ("GET", "/api/v3/time"): lambda: (200, {"serverTime": self.now_ms}),
@@ -85,6 +106,19 @@ class BinanceState:
             ("GET", "/api/v3/account"): self._account,
             ("GET", "/sapi/v1/account/apiRestrictions"): self._restrictions,
             ("GET", "/api/v3/klines"): lambda: self._klines(params),
+            ("GET", "/fapi/v1/klines"): lambda: self._klines(params),
+            ("GET", "/fapi/v1/exchangeInfo"): lambda: (200, fixture("futures_exchange_info")),
+            ("GET", "/fapi/v1/time"): lambda: (200, {"serverTime": self.now_ms}),
+            ("POST", "/fapi/v1/order"): lambda: self._futures_create(params),
+            ("GET", "/fapi/v1/order"): lambda: self._futures_query(params),
+            ("DELETE", "/fapi/v1/order"): lambda: self._futures_cancel(params),
+            ("GET", "/fapi/v1/openOrders"): lambda: self._futures_open_orders(params),
+            ("GET", "/fapi/v1/userTrades"): lambda: self._futures_user_trades(params),
+            ("GET", "/fapi/v1/leverageBracket"): lambda: (200, fixture("futures_leverage_bracket")),
+            ("GET", "/fapi/v3/positionRisk"): lambda: self._position_risk(params),
+            ("GET", "/fapi/v2/positionRisk"): lambda: self._position_risk(params),
+            ("GET", "/fapi/v3/account"): self._futures_account,
+            ("GET", "/fapi/v2/account"): self._futures_account,
         }
         route = routes.get((method, path))
         if route is None:
@@ -189,10 +223,10 @@ class BinanceState:
             "side": order.side,
         }
 
-    def _find(self, params: dict[str, str]) -> _Order | None:
+    def _find(self, params: dict[str, str], *, futures: bool = False) -> _Order | None:
         client_id = params.get("origClientOrderId")
         for order in self.orders.values():
-            if order.symbol != params.get("symbol"):
+            if order.symbol != params.get("symbol") or order.futures != futures:
                 continue
             if client_id is not None and order.client_order_id == client_id:
                 return order
@@ -232,6 +266,8 @@ class BinanceState:
     def _open_orders(self, params: dict[str, str]) -> tuple[int, Any]:
         result = []
         for order in self.orders.values():
+            if order.futures:
+                continue
             if order.status == "NEW" and order.symbol == params.get("symbol", order.symbol):
                 _, response = self._query({"symbol": order.symbol, "orderId": str(order.order_id)})
                 result.append(response)
@@ -262,6 +298,231 @@ class BinanceState:
         restrictions["enableWithdrawals"] = self.enable_withdrawals
         return 200, restrictions
 
+    # -- USDⓈ-M futures -------------------------------------------------------------------
+
+    def _futures_create(self, params: dict[str, str]) -> tuple[int, Any]:
+        client_id = params.get("newClientOrderId") or f"auto-{self._next_id}"
+        if any(o.client_order_id == client_id for o in self.orders.values() if o.futures):
+            return 400, fixture("futures_error_duplicate_order")
+        order = _Order(
+            order_id=self._next_id + 1,
+            client_order_id=client_id,
+            symbol=params["symbol"],
+            side=params["side"],
+            order_type=params["type"],
+            quantity=Decimal(params["quantity"]),
+            price=Decimal(params.get("price", "0")),
+            stop_price=Decimal(params.get("stopPrice", "0")),
+            time_ms=self.now_ms,
+            futures=True,
+            reduce_only=params.get("reduceOnly", "false").lower() == "true",
+        )
+        held = self.positions.get(order.symbol, Decimal(0))
+        sign = 1 if order.side == "BUY" else -1
+        if order.reduce_only and (held == 0 or (held > 0) == (sign > 0)):
+            return 400, fixture("futures_error_reduce_only")
+        if not order.reduce_only:
+            margin = order.quantity * self.price / self.leverage
+            if self._available() < margin:
+                return 400, fixture("futures_error_insufficient_margin")
+        self._next_id += 1
+        self.orders[order.order_id] = order
+        if self._marketable(order):
+            self._futures_fill(order, maker=False)
+        response = fixture("futures_order")
+        response.update(self._futures_fields(order))
+        return 200, response
+
+    def _available(self) -> Decimal:
+        used = sum(
+            (abs(amount) * self.price / self.leverage for amount in self.positions.values()),
+            Decimal(0),
+        )
+        return self.futures_wallet.get("USDT", Decimal(0)) - used
+
+    def _futures_fill(self, order: _Order, *, maker: bool) -> None:
+        _, quote = SYMBOL_IDS[order.symbol]
+        price, sign = self.price, 1 if order.side == "BUY" else -1
+        held = self.positions.get(order.symbol, Decimal(0))
+        quantity = min(order.quantity, abs(held)) if order.reduce_only else order.quantity
+        closing = min(quantity, abs(held)) if held and (held > 0) != (sign > 0) else Decimal(0)
+        entry = self.entry_prices.get(order.symbol, price)
+        realized = closing * (price - entry) * (1 if held > 0 else -1)
+        after = held + sign * quantity
+        if after == 0:
+            self.entry_prices.pop(order.symbol, None)
+        elif held == 0 or (held > 0) != (after > 0):
+            self.entry_prices[order.symbol] = price  # opened, or flipped through zero
+        elif abs(after) > abs(held):
+            self.entry_prices[order.symbol] = (abs(held) * entry + quantity * price) / abs(after)
+        self.positions[order.symbol] = after
+        commission = (quantity * price * self.fee_rate).quantize(Decimal("0.00000001"))
+        self.futures_wallet[quote] = (
+            self.futures_wallet.get(quote, Decimal(0)) + realized - commission
+        )
+        order.status, order.executed, order.quote = "FILLED", quantity, quantity * price
+        trade = fixture("futures_user_trade")
+        trade.update(
+            buyer=order.side == "BUY",
+            commission=_text(commission),
+            commissionAsset=quote,
+            id=len(self.futures_trades) + 9000,
+            maker=maker,
+            orderId=order.order_id,
+            price=_text(price),
+            qty=_text(quantity),
+            quoteQty=_text(quantity * price),
+            realizedPnl=_text(realized),
+            side=order.side,
+            symbol=order.symbol,
+            time=self.now_ms,
+        )
+        self.futures_trades.append(trade)
+
+    def _futures_fields(self, order: _Order) -> dict[str, Any]:
+        avg = order.quote / order.executed if order.executed else Decimal(0)
+        return {
+            "clientOrderId": order.client_order_id,
+            "cumQty": _text(order.executed),
+            "cumQuote": _text(order.quote),
+            "executedQty": _text(order.executed),
+            "orderId": order.order_id,
+            "avgPrice": _text(avg),
+            "origQty": _text(order.quantity),
+            "price": _text(order.price),
+            "reduceOnly": order.reduce_only,
+            "side": order.side,
+            "status": order.status,
+            "stopPrice": _text(order.stop_price),
+            "symbol": order.symbol,
+            "type": order.order_type,
+            "origType": order.order_type,
+            "updateTime": self.now_ms,
+        }
+
+    def _futures_query(self, params: dict[str, str]) -> tuple[int, Any]:
+        order = self._find(params, futures=True)
+        if order is None:
+            return 400, fixture("error_order_does_not_exist")
+        response = fixture("futures_order")
+        response.update(self._futures_fields(order), time=order.time_ms)
+        return 200, response
+
+    def _futures_cancel(self, params: dict[str, str]) -> tuple[int, Any]:
+        order = self._find(params, futures=True)
+        if order is None or order.status not in ("NEW", "PARTIALLY_FILLED"):
+            return 400, fixture("error_unknown_order")
+        order.status = "CANCELED"
+        response = fixture("futures_order")
+        response.update(self._futures_fields(order))
+        return 200, response
+
+    def _futures_open_orders(self, params: dict[str, str]) -> tuple[int, Any]:
+        result = []
+        for order in self.orders.values():
+            if not order.futures or order.status != "NEW":
+                continue
+            if order.symbol == params.get("symbol", order.symbol):
+                response = fixture("futures_order")
+                response.update(self._futures_fields(order), time=order.time_ms)
+                result.append(response)
+        return 200, result
+
+    def _futures_user_trades(self, params: dict[str, str]) -> tuple[int, Any]:
+        start = int(params.get("startTime", "0"))
+        trades = [
+            t
+            for t in self.futures_trades
+            if t["symbol"] == params["symbol"]
+            and t["time"] >= start
+            and str(t["orderId"]) == params.get("orderId", str(t["orderId"]))
+        ]
+        return 200, copy.deepcopy(trades)
+
+    def _position_risk(self, params: dict[str, str]) -> tuple[int, Any]:
+        """Position information V3: the symbols with a position (or the one asked for)."""
+        result = []
+        for symbol in sorted(SYMBOL_IDS):
+            amount = self.positions.get(symbol, Decimal(0))
+            if params.get("symbol", symbol) != symbol or (amount == 0 and "symbol" not in params):
+                continue
+            entry = self.entry_prices.get(symbol, Decimal(0))
+            notional = amount * self.price
+            margin = abs(notional) / self.leverage
+            position = fixture("futures_position_risk")
+            position.update(
+                symbol=symbol,
+                positionAmt=_text(amount),
+                entryPrice=_text(entry),
+                breakEvenPrice=_text(entry),
+                markPrice=_text(self.price),
+                unRealizedProfit=_text(amount * (self.price - entry)),
+                notional=_text(notional),
+                initialMargin=_text(margin),
+                positionInitialMargin=_text(margin),
+                maintMargin=_text(abs(notional) * Decimal("0.004")),
+                updateTime=self.now_ms,
+            )
+            result.append(position)
+        return 200, result
+
+    def _futures_account(self) -> tuple[int, Any]:
+        account = fixture("futures_account")
+        unrealized = sum(
+            (
+                amount * (self.price - self.entry_prices.get(symbol, self.price))
+                for symbol, amount in self.positions.items()
+            ),
+            Decimal(0),
+        )
+        wallet = self.futures_wallet.get("USDT", Decimal(0))
+        available = self._available() + unrealized
+        used = wallet - self._available()
+        asset = fixture("futures_account_asset")
+        asset.update(
+            asset="USDT",
+            walletBalance=_text(wallet),
+            unrealizedProfit=_text(unrealized),
+            marginBalance=_text(wallet + unrealized),
+            initialMargin=_text(used),
+            positionInitialMargin=_text(used),
+            crossWalletBalance=_text(wallet),
+            crossUnPnl=_text(unrealized),
+            availableBalance=_text(available),
+            maxWithdrawAmount=_text(available),
+            updateTime=self.now_ms,
+        )
+        totals = {
+            "totalInitialMargin": used,
+            "totalWalletBalance": wallet,
+            "totalUnrealizedProfit": unrealized,
+            "totalMarginBalance": wallet + unrealized,
+            "totalPositionInitialMargin": used,
+            "totalCrossWalletBalance": wallet,
+            "totalCrossUnPnl": unrealized,
+            "availableBalance": available,
+            "maxWithdrawAmount": available,
+        }
+        account.update({key: _text(value) for key, value in totals.items()})
+        account["assets"] = [asset] if "USDT" in self.futures_wallet else []
+        account["positions"] = [
+            {
+                "symbol": symbol,
+                "positionSide": "BOTH",
+                "positionAmt": _text(amount),
+                "unrealizedProfit": _text(Decimal(0)),
+                "isolatedMargin": "0",
+                "notional": _text(amount * self.price),
+                "isolatedWallet": "0",
+                "initialMargin": _text(abs(amount) * self.price / self.leverage),
+                "maintMargin": "0",
+                "updateTime": self.now_ms,
+            }
+            for symbol, amount in sorted(self.positions.items())
+            if amount
+        ]
+        return 200, account
+
 
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
@@ -274,7 +535,7 @@ class _Handler(BaseHTTPRequestHandler):
             params.update(parse_qsl(self.rfile.read(length).decode()))
         state = self.server.state
         status, body = state.handle(self.command, url.path, params)
-        if self.command == "POST" and url.path == "/api/v3/order" and status == 200:
+        if self.command == "POST" and url.path in ORDER_PATHS and status == 200:
             stall, state.stall_next_order_seconds = state.stall_next_order_seconds, 0.0
             time.sleep(stall)  # the order is on the book; the answer comes too late
         payload = json.dumps(body).encode()

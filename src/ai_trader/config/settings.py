@@ -165,9 +165,15 @@ class Settings(BaseSettings):
         if not symbols:
             raise ValueError("must list at least one symbol, e.g. BTC/USD")
         for symbol in symbols:
-            base, slash, quote = symbol.partition("/")
-            if not (slash and _is_symbol_part(base) and _is_symbol_part(quote)):
-                raise ValueError("each symbol must look like BASE/QUOTE, e.g. BTC/USD")
+            pair, colon, settle = symbol.partition(":")  # BTC/USDT:USDT is a perpetual swap
+            base, slash, quote = pair.partition("/")
+            if not (slash and _is_symbol_part(base) and _is_symbol_part(quote)) or (
+                colon and not _is_symbol_part(settle)
+            ):
+                raise ValueError(
+                    "each symbol must look like BASE/QUOTE (or BASE/QUOTE:SETTLE for a "
+                    "perpetual swap), e.g. BTC/USD"
+                )
         duplicates = sorted({symbol for symbol in symbols if symbols.count(symbol) > 1})
         if duplicates:
             raise ValueError(f"listed more than once: {', '.join(duplicates)}")

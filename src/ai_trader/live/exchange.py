@@ -93,7 +93,7 @@ class LiveGate:
 def exchange_client(settings: Settings, config: ExchangeConfig, gate: LiveGate) -> ccxt.Exchange:
     """The ccxt client with keys (when there are any); refuses a key that can withdraw and
     live trading without keys."""
-    exchange = open_exchange(config.exchange, config.api_url)
+    exchange = open_exchange(config.exchange, config.api_url, futures=":" in config.symbol)
     if config.testnet:
         exchange.set_sandbox_mode(True)
     key, secret = _credentials(settings, config.exchange)
@@ -142,6 +142,7 @@ class ReconcilableExchange:
         self._baseline = dict(baseline)
         self._bases = {base_and_quote(symbol)[0]: symbol for symbol in symbols}
         self._account = account_access
+        self._futures = any(":" in symbol for symbol in symbols)
 
     @property
     def venue(self) -> str:
@@ -165,6 +166,8 @@ class ReconcilableExchange:
     def positions(self) -> Mapping[str, Decimal]:
         if not self._account:
             return {}
+        if self._futures:  # the exchange keeps signed positions itself
+            return {s: q for s, q in self._executor.positions().items() if q != 0}
         balances = self._executor.balances()
         result = {}
         for base, symbol in self._bases.items():
@@ -239,7 +242,7 @@ class ExchangeSession(DurableSession):
         account = bool(exchange.apiKey)
         self._venue = venue = ReconcilableExchange(
             executor,
-            self._baseline(executor) if account else {},
+            self._baseline(executor) if account and ":" not in config.symbol else {},
             [config.symbol],
             account_access=account,
         )

@@ -40,16 +40,15 @@ def venue() -> Iterator[tuple[BinanceState, str]]:
 
 @contextmanager
 def exchange_service(tmp_path: Path, url: str, **env: str) -> Iterator[Service]:
-    settings = make_settings(
-        tmp_path,
-        EXCHANGE="binance",
-        EXCHANGE_API_URL=url,
-        SYMBOLS="BTC/USDT",
-        TIMEFRAME="1m",
-        POLL_SECONDS="0.1",
-        RECONCILIATION_INTERVAL_SECONDS="0.2",
-        **env,
-    )
+    values = {
+        "EXCHANGE": "binance",
+        "EXCHANGE_API_URL": url,
+        "SYMBOLS": "BTC/USDT",
+        "TIMEFRAME": "1m",
+        "POLL_SECONDS": "0.1",
+        "RECONCILIATION_INTERVAL_SECONDS": "0.2",
+    }
+    settings = make_settings(tmp_path, **{**values, **env})
     yield from start_service(tmp_path, settings)
 
 
@@ -128,3 +127,42 @@ def test_key_that_can_withdraw_then_refused(
     refused = pytest.raises(ConfigurationError, match="withdraw")
     with refused, exchange_service(tmp_path, url, **keys):
         pass
+
+
+def test_futures_when_live_short_then_position_signed_at_venue_and_reconciled(
+    tmp_path: Path,
+) -> None:
+    state = BinanceState(
+        Decimal("42000"), {"USDT": Decimal("1000")}, futures_wallet={"USDT": Decimal("10000")}
+    )
+    state.now_ms = NOW_MS
+    with serve_binance(state) as url:
+        _trade_futures(tmp_path, url)
+
+
+def _trade_futures(tmp_path: Path, url: str) -> None:
+    live = {
+        "EXEC_MODE": "live",
+        "DRY_RUN": "0",
+        "EXCHANGE_API_KEY": "test-key",
+        "EXCHANGE_API_SECRET": "test-secret",
+        "SYMBOLS": "BTC/USDT:USDT",
+        "STRATEGY_PARAMS": '{"fast": 3, "slow": 500}',  # the strategy stays quiet
+    }
+    with exchange_service(tmp_path, url, **live) as service:
+        opened = service.client.post(
+            "/trading/open",
+            json={"symbol": "BTC/USDT:USDT", "side": "sell", "quantity": "0.003"},
+            headers=service.headers(),
+        )
+        assert opened.status_code == 200, opened.text
+        assert opened.json()["status"] == "filled"
+        facade = service.facade
+        with facade.engine_lock:
+            assert facade.session.venue.positions() == {"BTC/USDT:USDT": Decimal("-0.003")}
+            assert facade.engine.portfolio.position("BTC/USDT:USDT").quantity == Decimal("-0.003")
+        loop = facade.reconciliation
+        assert loop is not None
+        target = loop.reconciler.metrics().cycles + 3
+        wait_for(lambda: loop.reconciler.metrics().cycles >= target)
+        assert loop.reconciler.state == "ok"

@@ -13,6 +13,10 @@
 * ``dry_run=True``: orders are validated and logged (``DRY RUN: would send ...``), never
   sent; each is reported accepted with venue order id ``DRYRUN-<n>`` and never fills, so
   nothing can be mistaken for a trade.
+* Futures (ccxt contract markets, e.g. ``BTC/USDT:USDT``): positions are the exchange's
+  signed positions (``fetch_positions``: long +, short −, in base units), balances are the
+  futures wallet, a ``reduce_only`` order carries ccxt's ``reduceOnly``, and a sell with
+  nothing held opens a short. Leverage and margin mode are whatever the account has set.
 """
 
 from __future__ import annotations
@@ -30,14 +34,18 @@ from ai_trader.adapters.ccxt.constants import (
     DRY_RUN_PREFIX,
     DUPLICATE_ORDER_MESSAGES,
     NANOS_PER_MILLI,
+    ORDER_REFUSAL_MESSAGES,
+    REDUCE_ONLY_PARAM,
     client_id_query_param,
 )
 from ai_trader.adapters.ccxt.mapping import (
     MarketRules,
     fill_from_trade,
+    in_base_units,
     order_from_raw,
     refusal_reason,
     rules_from_market,
+    signed_position,
     state_from_raw,
 )
 from ai_trader.core.clock import Clock
@@ -195,13 +203,22 @@ class CcxtExecutor:
         return [f for f in self._fetch_fills(ts_ns // NANOS_PER_MILLI) if f.ts_event >= ts_ns]
 
     def balances(self) -> Mapping[str, Decimal]:
+        """The spot wallet; when the traded symbols are futures, the futures wallet."""
+        contracts = self._contract_rules()
+        params = {} if not contracts else {"type": contracts[0].market_type}
+        if contracts and contracts[0].sub_type:
+            params["subType"] = contracts[0].sub_type
         with self._venue_call("fetch balance"):
-            raw = self._exchange.fetch_balance()
+            raw = self._exchange.fetch_balance(params) if params else self._exchange.fetch_balance()
         totals = raw.get("total") or {}
         return {str(asset): to_decimal(float(amount)) for asset, amount in totals.items() if amount}
 
     def positions(self) -> Mapping[str, Decimal]:
-        """Spot: the base asset held for each traded symbol (free + in orders)."""
+        """Spot: the base asset held for each traded symbol (free + in orders). Futures: the
+        exchange's signed position (long +, short −) in base units."""
+        contracts = self._contract_rules()
+        if contracts:
+            return self._contract_positions(contracts)
         balances = self.balances()
         positions = {}
         for symbol in self._symbols:
@@ -210,6 +227,24 @@ class CcxtExecutor:
             if quantity:
                 positions[symbol] = quantity
         return positions
+
+    def _contract_rules(self) -> list[MarketRules]:
+        """The rules of the traded symbols that are futures (swap or dated)."""
+        rules = (self._market_rules(symbol) for symbol in list(self._symbols))
+        return [r for r in rules if r is not None and r.contract]
+
+    def _contract_positions(self, contracts: Sequence[MarketRules]) -> dict[str, Decimal]:
+        by_symbol = {r.instrument.symbol: r for r in contracts}
+        with self._venue_call("fetch positions"):
+            raws = self._exchange.fetch_positions(list(by_symbol))
+        positions: dict[str, Decimal] = {}
+        for raw in raws:
+            rules = by_symbol.get(str(raw.get("symbol")))
+            if rules is None:
+                continue
+            quantity = positions.get(rules.instrument.symbol, ZERO) + signed_position(raw, rules)
+            positions[rules.instrument.symbol] = quantity
+        return {symbol: quantity for symbol, quantity in positions.items() if quantity}
 
     # -- polling ------------------------------------------------------------------------
 
@@ -243,6 +278,14 @@ class CcxtExecutor:
                 self._reject(order, f"{self._venue} refused the order: {exc}")
             return
         except ccxt.ExchangeError as exc:
+            # ccxt maps some futures codes (-4116 duplicate id, -2022 reduce-only refused)
+            # to the generic ExchangeError: recognised by their message
+            if any(text in str(exc) for text in DUPLICATE_ORDER_MESSAGES):
+                self._adopt_known(order)
+                return
+            if any(text in str(exc) for text in ORDER_REFUSAL_MESSAGES):
+                self._reject(order, f"{self._venue} refused the order: {exc}")
+                return
             raise VenueRejectedError(f"{self._venue} refused order {cid}: {exc}") from exc
         venue_order_id = VenueOrderId(str(raw["id"]))
         self._remember(cid, venue_order_id)
@@ -253,6 +296,11 @@ class CcxtExecutor:
     def _create(self, order: Order, quantity: Decimal) -> Any:
         symbol, side = order.symbol, order.side.value
         params: dict[str, Any] = {"clientOrderId": order.client_order_id}
+        rules = self._market_rules(symbol)
+        if rules is not None and rules.contract:
+            quantity = quantity / rules.contract_size  # ccxt counts contracts
+            if order.reduce_only:
+                params[REDUCE_ONLY_PARAM] = True
         if order.quote_quantity is not None:
             return self._exchange.create_market_buy_order_with_cost(
                 symbol, float(order.quote_quantity), params
@@ -316,7 +364,7 @@ class CcxtExecutor:
         if self._exchange.has.get("fetchOrderTrades"):
             try:
                 with self._venue_call(f"fetch trades of order {order.client_order_id}"):
-                    trades = self._exchange.fetch_order_trades(venue_order_id, order.symbol)
+                    trades = self._order_trades(venue_order_id, order.symbol, rules)
             except TransientVenueError:
                 logger.warning("trades of %s not fetched; poll_order() reports them later", order)
                 return
@@ -326,7 +374,8 @@ class CcxtExecutor:
             if key in self._reported_trades:
                 continue
             self._reported_trades.add(key)
-            trade = {**trade, "order": venue_order_id, "side": order.side.value}
+            trade = {**in_base_units(trade, rules), "order": venue_order_id}
+            trade["side"] = order.side.value
             fill = fill_from_trade(trade, cid, self._venue, rules, self._now())
             filled = self._filled[cid] = self._filled.get(cid, ZERO) + fill.quantity
             remaining = max(order.quantity - filled, ZERO) if order.quote_quantity is None else ZERO
@@ -342,8 +391,14 @@ class CcxtExecutor:
                 trades = self._exchange.fetch_my_trades(symbol, since_ms)
             for trade in trades:
                 cid = self._client_id_of(VenueOrderId(str(trade["order"])), symbol)
+                trade = in_base_units(trade, rules)
                 fills.append(fill_from_trade(trade, cid, self._venue, rules, self._now()))
         return sorted(fills, key=lambda fill: fill.ts_event)
+
+    def _order_trades(self, venue_order_id: VenueOrderId, symbol: str, rules: MarketRules) -> Any:
+        if rules.contract:  # ccxt's fetch_order_trades is spot only at Binance
+            return self._exchange.fetch_my_trades(symbol, None, None, {"orderId": venue_order_id})
+        return self._exchange.fetch_order_trades(venue_order_id, symbol)
 
     def _client_id_of(self, venue_order_id: VenueOrderId, symbol: str) -> ClientOrderId:
         known = self._client_ids.get(venue_order_id)
@@ -364,7 +419,9 @@ class CcxtExecutor:
             self._rules = {
                 str(s): rules_from_market(m, mode)
                 for s, m in markets.items()
-                if m.get("spot", True) and m.get("active") is not False
+                if (m.get("spot", True) or m.get("contract"))
+                and m.get("type") != "option"
+                and m.get("active") is not False
             }
         return self._rules.get(symbol)
 

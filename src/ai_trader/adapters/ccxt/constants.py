@@ -22,8 +22,15 @@ ORDER_STATUS = MappingProxyType(
     }
 )
 
-# how a venue words "this client order id is already taken" (Binance: code -2010)
-DUPLICATE_ORDER_MESSAGES = ("Duplicate order sent",)
+# how a venue words "this client order id is already taken" (Binance spot: code -2010;
+# Binance USDⓈ-M futures: code -4116)
+DUPLICATE_ORDER_MESSAGES = ("Duplicate order sent", "ClientOrderId is duplicated")
+
+# order refusals ccxt reports as a generic ExchangeError (Binance USDⓈ-M -2022, -2019)
+ORDER_REFUSAL_MESSAGES = ("ReduceOnly Order is rejected", "Margin is insufficient")
+
+# ccxt's order parameter for an order that may only shrink a futures position
+REDUCE_ONLY_PARAM = "reduceOnly"
 
 # venues whose API reports whether a key may withdraw
 PERMISSION_CHECKS = frozenset({"binance"})

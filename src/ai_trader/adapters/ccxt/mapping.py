@@ -34,6 +34,10 @@ class MarketRules:
     base: str
     quote: str
     min_notional: Decimal = ZERO
+    contract: bool = False  # a swap or future: positions come from the position endpoint
+    contract_size: Decimal = Decimal(1)  # base units per contract
+    market_type: str = "spot"  # ccxt's market type: spot, swap, future
+    sub_type: str = ""  # contracts: linear (settled in the quote) or inverse
 
 
 def _decimal(value: Any) -> Decimal | None:
@@ -69,7 +73,34 @@ def rules_from_market(market: Mapping[str, Any], precision_mode: int) -> MarketR
         min_quantity=min_quantity,
         quote_increment=quote_step,
     )
-    return MarketRules(instrument, str(market["base"]), str(market["quote"]), min_notional)
+    contract = bool(market.get("contract"))
+    return MarketRules(
+        instrument,
+        str(market["base"]),
+        str(market["quote"]),
+        min_notional,
+        contract=contract,
+        contract_size=(_decimal(market.get("contractSize")) or Decimal(1))
+        if contract
+        else Decimal(1),
+        market_type=str(market.get("type") or "spot"),
+        sub_type="linear" if market.get("linear") else "inverse" if market.get("inverse") else "",
+    )
+
+
+def in_base_units(trade: Mapping[str, Any], rules: MarketRules) -> Mapping[str, Any]:
+    """A contract market's trade counts contracts: its amount in base units."""
+    if not rules.contract or rules.contract_size == 1:
+        return trade
+    amount = (_decimal(trade["amount"]) or ZERO) * rules.contract_size
+    return {**trade, "amount": str(amount)}
+
+
+def signed_position(position: Mapping[str, Any], rules: MarketRules) -> Decimal:
+    """A ccxt position (``fetch_positions``) → signed base units: long +, short −."""
+    contracts = _decimal(position.get("contracts")) or ZERO
+    quantity = abs(contracts) * rules.contract_size
+    return -quantity if position.get("side") == "short" else quantity
 
 
 def refusal_reason(order: Order, rules: MarketRules, quantity: Decimal) -> str:

@@ -63,17 +63,20 @@ Progress = Callable[[int, int], None]
 """Called with (bars so far, bars expected) after each page."""
 
 
-def open_exchange(name: str, api_url: str | None = None) -> ccxt.Exchange:
+def open_exchange(name: str, api_url: str | None = None, *, futures: bool = False) -> ccxt.Exchange:
     """A public (no keys) ccxt client of ``name``; ``api_url`` sends every REST call to
-    another host (a mirror, or a server of recorded responses) keeping the paths."""
+    another host (a mirror, or a server of recorded responses) keeping the paths.
+    ``futures``: USDⓈ-M perpetuals (symbols like ``BTC/USDT:USDT``) instead of spot."""
     exchange_class = getattr(ccxt, name, None)
     if exchange_class is None or not isinstance(exchange_class, type):
         raise ConfigurationError(
             f"unknown exchange {name!r}; ccxt knows e.g. binance, kraken, coinbase"
         )
     exchange: ccxt.Exchange = exchange_class({"enableRateLimit": True, "timeout": 15_000})
-    if name == "binance":  # spot only: no futures or margin endpoints at load_markets
-        exchange.options["fetchMarkets"] = {"types": ["spot"]}
+    if name == "binance":  # one market kind: no other endpoints at load_markets
+        exchange.options["fetchMarkets"] = {"types": ["linear" if futures else "spot"]}
+        if futures:
+            exchange.options["defaultType"] = "swap"
         exchange.options["fetchCurrencies"] = False
         exchange.options["fetchMargins"] = False
     if api_url:
