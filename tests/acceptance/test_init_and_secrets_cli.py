@@ -100,7 +100,10 @@ def test_init_when_answers_are_typed_then_bad_ones_are_asked_again(run: CliRunne
     assert result.stderr.count("try again") == 4
     assert "must be a number greater than 0, got 'lots'; try again" in result.stderr
     assert "must be one of 1s, 5s, 15s, 1m, 5m, 15m, 30m, 1h, 4h, 1d" in result.stderr
-    assert "each symbol must look like BASE/QUOTE (or BASE/QUOTE:SETTLE for a perpetual swap), e.g. BTC/USD, got 'BTCUSD'" in result.stderr
+    assert (
+        "each symbol must look like BASE/QUOTE (or BASE/QUOTE:SETTLE for a perpetual swap), "
+        "e.g. BTC/USD, got 'BTCUSD'"
+    ) in result.stderr
     settings = load_settings(Path("my.toml"), env={})
     assert settings.total_capital == 10000
     assert settings.timeframe == "1m"  # the default, taken with Enter
