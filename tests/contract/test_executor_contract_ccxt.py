@@ -9,10 +9,9 @@ from decimal import Decimal
 import ccxt
 import pytest
 from tests.contract.binance_server import BinanceState, point_at, serve_binance
+from tests.contract.ccxt_harness import ccxt_harness
 from tests.contract.executor_contract import BEHAVIOURS, VenueHarness
 
-from ai_trader.adapters.ccxt import CcxtExecutor
-from ai_trader.core.clock import TestClock
 from ai_trader.ports.executor import Executor
 
 SYMBOL = "BTC/USDT"
@@ -50,30 +49,16 @@ def binance() -> Iterator[tuple[BinanceState, str]]:
 def harness(binance: tuple[BinanceState, str]) -> Iterator[VenueHarness]:
     state, url = binance
     exchange = binance_at(url, timeout_ms=1_000)
-    clock = TestClock(START_MS * 1_000_000)
-    executor = CcxtExecutor(exchange, venue="BINANCE", clock=clock, dry_run=False)
-
-    def advance(nanos: int) -> None:
-        clock.advance(nanos)
-        state.now_ms = clock.timestamp_ns() // 1_000_000
-
-    def arm() -> None:
-        state.stall_next_order_seconds = 2.0  # longer than the client's 1 s timeout
-
-    harness = VenueHarness(
-        executor=executor,
+    yield ccxt_harness(
+        state,
+        exchange,
         symbol=SYMBOL,
-        base="BTC",
-        quote="USDT",
-        price=PRICE,
         quantity=Decimal("0.001"),
+        price=PRICE,
         starting_balances=START,
-        advance=advance,
-        now_ns=clock.timestamp_ns,
-        arm_submit_timeout=arm,
+        start_ms=START_MS,
+        futures=False,
     )
-    executor.connect(harness.events.append)
-    yield harness
     exchange.session.close()
 
 
