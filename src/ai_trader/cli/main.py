@@ -9,6 +9,7 @@ import typer
 
 from ai_trader import __version__
 from ai_trader.cli import (
+    audit_command,
     backtest_command,
     backup_command,
     data_command,
@@ -51,6 +52,7 @@ def build_app() -> typer.Typer:
     app.add_typer(db_command.build_db_app(), name="db")
     app.add_typer(data_command.build_data_app(), name="data")
     app.add_typer(heal_command.build_heal_app(), name="heal")
+    app.add_typer(audit_command.build_audit_app(), name="audit")
     app.add_typer(resilience_command.build_rate_gate_app(), name="rate-gate")
     app.add_typer(resilience_command.build_breakers_app(), name="breakers")
     app.add_typer(staging_command.build_capital_app(), name="capital")
