@@ -48,6 +48,7 @@ from ai_trader.engine.order_book import OrderRecord
 from ai_trader.live.exchange import ExchangeConfig, ExchangeSession
 from ai_trader.live.paper import PaperConfig, PaperSession
 from ai_trader.live.session import DurableSession
+from ai_trader.observability.audit import AuditJournal
 from ai_trader.observability.metrics import TradingMetrics
 from ai_trader.observability.slo import SloReport, SloTracker
 from ai_trader.portfolio.stats import PerformanceStats, max_drawdown
@@ -63,13 +64,14 @@ from ai_trader.runtime.spec import SessionSpec, build_spec
 from ai_trader.runtime.storage import Storage
 from ai_trader.service import schemas
 from ai_trader.service.events import EventHub
-from ai_trader.service.modes import ModeController
+from ai_trader.service.modes import ModeChange, ModeController
 from ai_trader.service.tca import TcaTracker
 
 logger = logging.getLogger(__name__)
 
 RECENT_SIGNALS = 100
 BREAKER_REASON = "circuit breaker"
+RISK_LIMITS = ("max_daily_loss", "max_drawdown")
 MAX_HEALS_PER_HOUR = 5
 SHARPE_EVERY_SECONDS = 60.0
 
@@ -110,6 +112,7 @@ class TradingFacade:
         max_bars: int | None = None,
         results_dir: Path = Path("results") / "runs",
         heal_store: AutoHealStore | None = None,
+        audit: AuditJournal | None = None,
     ) -> None:
         self.settings = settings
         self.storage = storage
@@ -141,6 +144,7 @@ class TradingFacade:
         self.rate_gate = RateGate(DEFAULT_BUDGETS, LiveClock(), registry=metrics.registry)
         self._session = self._new_session()
         self.heal_store = heal_store or AutoHealStore()
+        self.audit = audit or AuditJournal()
         self._heal_times: deque[float] = deque(maxlen=MAX_HEALS_PER_HOUR)
         self._modes: ModeController | None = None
         self._thread: threading.Thread | None = None
@@ -272,6 +276,7 @@ class TradingFacade:
     def stage_capital(self, percent: int, reason: str, actor: str) -> schemas.CapitalResponse:
         tier = self.slo.report().tier
         stage = self.capital.request(percent, approved_by=actor, reason=reason, slo_tier=tier)
+        self._audit(actor, "approval", reason, {"capital_stage": percent, "slo_tier": tier})
         with self.engine_lock:
             self.engine.risk.capital_fraction = stage.fraction
         return self.capital_view()
@@ -299,6 +304,12 @@ class TradingFacade:
         else:
             change = self.deployments.switch(_color(color), actor, reason)
         if change.changed:
+            self._audit(
+                actor,
+                "config_change",
+                reason,
+                {"canary_from": change.from_color, "to": change.to_color},
+            )
             self._rebuild(f"canary {change.from_color} → {change.to_color} by {actor}")
         return self.canary_view()
 
@@ -326,6 +337,7 @@ class TradingFacade:
         loop finishes its bar, the session is rebuilt from durable state, trading goes on)."""
         snapshot = self.heal_store.require(component)
         logger.warning("auto-heal replay of %s requested by %s", component, actor)
+        self._audit(actor, "operator_action", "auto-heal replay", {"component": component})
         running = self.running
         self._rebuild(f"auto-heal replay of {component} by {actor}")
         self.heal_store.mark_replayed(component)
@@ -436,7 +448,7 @@ class TradingFacade:
         """Pick up a mode changed elsewhere, check the executor, evaluate the SLOs and
         refresh the metrics."""
         with self.engine_lock:
-            self.modes.sync()
+            self._sync_mode()
             self._session.on_tick()
             self._reconcile_if_due()
             self._halt_while_breaker_open()
@@ -514,7 +526,7 @@ class TradingFacade:
         if now - self._metrics_refreshed_at >= 1.0:
             self._refresh_metrics()
         if self._modes is not None:
-            self._modes.sync()
+            self._sync_mode()
         if self.hub.subscribers:
             self.hub.publish({"type": "bar", **_bar_message(bar)})
 
@@ -535,7 +547,14 @@ class TradingFacade:
         elif isinstance(event, SignalGenerated):
             self._signals.appendleft(event)
         elif isinstance(event, TradingHalted | TradingResumed):
+            if isinstance(event, TradingHalted) and event.reason.startswith(RISK_LIMITS):
+                self._audit("risk engine", "risk_limit_breach", event.reason)
             self.hub.publish(self._mode_message(event.reason))
+
+    def _sync_mode(self) -> None:
+        change = self.modes.sync()
+        if change is not None:
+            self._audit_mode(change)
 
     def _venue_answered(self, event: OrderAccepted | OrderRejected) -> None:
         """Order latency is submit → the venue's answer; a rejection is an SLO failure."""
@@ -822,6 +841,16 @@ class TradingFacade:
             except InvariantViolation as exc:
                 raise ActionRefusedError(str(exc)) from None
             logger.info("open %s by %s: %s", request.symbol, actor, _describe(decision))
+            self._audit(
+                actor,
+                "operator_action",
+                "open position",
+                {
+                    "command": "open",
+                    **request.model_dump(mode="json", exclude_none=True),
+                    "outcome": _describe(decision),
+                },
+            )
             if isinstance(decision, OrderDenied):
                 raise ActionRefusedError(f"order denied: {decision.reason}")
             return _order_result(engine, decision)
@@ -834,6 +863,7 @@ class TradingFacade:
                     f"unknown symbol {symbol!r}; trading {', '.join(engine.feed.symbols)}"
                 )
             order = engine.close_position(symbol, f"{reason} ({actor})")
+            self._audit(actor, "operator_action", reason, {"command": "close", "symbol": symbol})
             orders = [_order_result(engine, order)] if order is not None else []
             return self._action("close", orders)
 
@@ -841,29 +871,47 @@ class TradingFacade:
         with self.engine_lock:
             engine = self.engine
             orders = engine.close_all(f"{reason} ({actor})")
+            self._audit(
+                actor, "operator_action", reason, {"command": "close_all", "orders": len(orders)}
+            )
             return self._action("close_all", [_order_result(engine, o) for o in orders])
 
     def set_mode(
         self, mode: Mode, *, reason: str, actor: str, until: datetime | None = None
     ) -> schemas.ModeResponse:
         with self.engine_lock:
-            self.modes.set(mode, reason=reason, actor=actor, until=until)
+            change = self.modes.set(mode, reason=reason, actor=actor, until=until)
+        self._audit_mode(change, until)
         self.hub.publish(self._mode_message(reason))
         return self.mode()
+
+    def _audit_mode(self, change: ModeChange, until: datetime | None = None) -> None:
+        details: dict[str, Any] = {"from": change.previous.value, "to": change.mode.value}
+        if until is not None:
+            details["until"] = until.isoformat()
+        self._audit(change.actor, "mode_change", change.reason, details)
 
     def disable(self, reason: str, actor: str) -> schemas.ActionResult:
         """Stop new entries (mode halt); positions and their exits stay as they are."""
         with self.engine_lock:
-            self.modes.set(Mode.HALT, reason=f"trading disabled: {reason}", actor=actor)
+            change = self.modes.set(Mode.HALT, reason=f"trading disabled: {reason}", actor=actor)
+            self._audit_mode(change)
             return self._action("disable", [])
 
     def emergency_stop(self, reason: str, actor: str) -> schemas.ActionResult:
         """Halt, cancel every working order, flatten every position."""
         with self.engine_lock:
             engine = self.engine
-            self.modes.set(Mode.HALT, reason=f"emergency stop: {reason}", actor=actor)
+            change = self.modes.set(Mode.HALT, reason=f"emergency stop: {reason}", actor=actor)
             canceled = engine.cancel_all(f"emergency stop ({actor})")
             orders = engine.close_all(f"emergency stop ({actor})")
+            self._audit_mode(change)
+            self._audit(
+                actor,
+                "operator_action",
+                reason,
+                {"command": "emergency_stop", "canceled": canceled, "closed": len(orders)},
+            )
             logger.warning(
                 "EMERGENCY STOP by %s: %d orders canceled, %d positions closed",
                 actor,
@@ -875,6 +923,16 @@ class TradingFacade:
             )
         self.hub.publish(self._mode_message(reason))
         return result
+
+    def _audit(
+        self, actor: str, action: str, reason: str, details: dict[str, Any] | None = None
+    ) -> None:
+        """Record an operator action, mode change, approval or breach (OPS-5). A journal
+        that cannot be written is logged loudly; it never blocks the action itself."""
+        try:
+            self.audit.append(actor, action, reason or "-", details or {})
+        except (AiTraderError, OSError) as exc:
+            logger.error("AUDIT WRITE FAILED for %s %s by %s: %s", action, reason, actor, exc)
 
     def _action(
         self, action: str, orders: list[schemas.OrderResult], canceled: int = 0

@@ -15,6 +15,7 @@ from ai_trader.adapters.db.tokens import TokenStore
 from ai_trader.config import Settings, load_settings
 from ai_trader.core.clock import LiveClock
 from ai_trader.domain.roles import Role
+from ai_trader.observability.audit import AuditJournal
 from ai_trader.observability.metrics import TradingMetrics
 from ai_trader.observability.slo import SloTracker
 from ai_trader.runtime.auto_heal import AutoHealStore
@@ -71,6 +72,7 @@ def start_service(tmp_path: Path, settings: Settings) -> Iterator[Service]:
         slo=slo,
         results_dir=tmp_path / "results",
         heal_store=AutoHealStore(tmp_path / "state" / "auto_heal"),
+        audit=AuditJournal(tmp_path / "audit_logs"),
     )
     store = TokenStore(storage.database)
     tokens = {role: store.create(f"test-{role.value}", role).token for role in Role}

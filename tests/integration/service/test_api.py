@@ -139,6 +139,15 @@ def test_emergency_stop_then_halted_degraded_flat_and_entries_refused(service: S
     resumed = service.client.post("/mode", json={"mode": "paper"}, headers=admin).json()
     assert resumed["halted"] is False
     assert service.client.get("/health").json()["status"] == "healthy"
+    audit = service.facade.audit
+    assert audit.verify().ok
+    trail = [
+        (r.actor, r.action, r.details.get("command", r.details.get("to"))) for r in audit.records()
+    ]
+    assert ("test-admin", "operator_action", "open") in trail
+    assert ("test-admin", "mode_change", "halt") in trail
+    assert ("test-admin", "operator_action", "emergency_stop") in trail
+    assert ("test-admin", "mode_change", "paper") in trail
 
 
 def test_mode_when_halt_with_until_then_reported_and_state_store_holds_it(
