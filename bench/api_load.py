@@ -117,7 +117,7 @@ async def capacity(
     return done / (time.perf_counter() - started)
 
 
-def start_service(directory: Path) -> tuple[subprocess.Popen[bytes], str, str]:
+def start_service(directory: Path, bar_seconds: float) -> tuple[subprocess.Popen[bytes], str, str]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -129,7 +129,7 @@ def start_service(directory: Path) -> tuple[subprocess.Popen[bytes], str, str]:
             "--port",
             str(port),
             "--bar-seconds",
-            os.environ.get("BENCH_BAR_SECONDS", "1"),
+            str(bar_seconds),
         ],
         cwd=directory,
         stdout=subprocess.DEVNULL,
@@ -221,10 +221,11 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=200.0)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--bar-seconds", type=float, default=1.0, help="the service's bar pace")
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(dir=ROOT) as scratch:
-        process, url, token = start_service(Path(scratch))
+        process, url, token = start_service(Path(scratch), args.bar_seconds)
         try:
             rows = asyncio.run(measure(url, token, args.rate, args.seconds, args.concurrency))
         finally:

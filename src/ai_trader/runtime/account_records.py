@@ -24,6 +24,7 @@ from ai_trader.domain.bar import Bar
 from ai_trader.domain.events import Event, OrderFilled
 from ai_trader.engine.engine import TradingEngine
 from ai_trader.portfolio.trades import ClosedTrade
+from ai_trader.runtime.result import engine_stats
 
 logger = logging.getLogger(__name__)
 
@@ -87,8 +88,7 @@ class AccountRecorder:
         portfolio = self._engine.portfolio
         limits = self._engine.risk.limits_snapshot()
         equity = portfolio.equity_float()
-        closed = portfolio.trades.closed
-        wins = sum(trade.net_pnl > 0 for trade in closed)
+        stats = engine_stats(self._engine)
         moment = ns_to_datetime(ts_event)
         row = PerformanceMetricRow(
             timestamp=moment,
@@ -99,9 +99,9 @@ class AccountRecorder:
             pnl=(portfolio.equity() - portfolio.starting_cash).quantize(AMOUNT_PLACES),
             daily_pnl=to_decimal(equity - limits.day_start).quantize(AMOUNT_PLACES),
             drawdown=1.0 - equity / limits.peak if limits.peak > 0 else 0.0,
-            win_rate=wins / len(closed) if closed else None,
-            sharpe_ratio=None,
-            trade_count=len(closed),
+            win_rate=stats.win_rate,
+            sharpe_ratio=stats.sharpe,
+            trade_count=stats.closed_trades,
         )
         return self._repositories.performance_metrics.add(row)
 

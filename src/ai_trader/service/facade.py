@@ -402,7 +402,7 @@ class TradingFacade:
             exec_mode=self.settings.exec_mode,
             dry_run=self.settings.dry_run,
             venue=self._session.session.venue.venue,
-            testnet=False,
+            testnet=self.settings.exchange_testnet,
             config=self.settings.redacted(),
         )
         try:
