@@ -2,7 +2,8 @@
 
     AiTraderError
     ├── ConfigurationError     fail at start: bad setting, bad parameter, bad CLI input
-    │   └── DataError          a data file or series is unusable (missing column, NaN, ...)
+    │   ├── DataError          a data file or series is unusable (missing column, NaN, ...)
+    │   └── NotFoundError      the thing asked for (an incident, a run) does not exist
     ├── TransientVenueError    retry with backoff: timeout, connection reset, rate limit
     ├── VenueRejectedError     record and do not retry: the venue said no
     ├── StateStoreUnavailableError  retry later; meanwhile refuse new entries (fail closed)
@@ -23,6 +24,10 @@ class ConfigurationError(AiTraderError):
 
 class DataError(ConfigurationError):
     """Market data cannot be used as given (bad file, bad columns, bad values)."""
+
+
+class NotFoundError(ConfigurationError):
+    """The caller named something that does not exist (an id, a run)."""
 
 
 class TransientVenueError(AiTraderError):

@@ -28,6 +28,7 @@ from prometheus_client import (
     generate_latest,
 )
 
+from ai_trader.observability.operations_metrics import OperationsMetrics
 from ai_trader.observability.slo import OBJECTIVES, SloReport
 
 ORDER_STATUSES: tuple[str, ...] = (
@@ -107,6 +108,7 @@ class TradingMetrics:
         self._create_slo_gauges(registry)
         self._create_state_gauges(registry)
         self._create_portfolio_gauges(registry)
+        self.operations = OperationsMetrics(registry)
 
     def _create_slo_gauges(self, registry: CollectorRegistry) -> None:
         self.slo_compliance_ratio = Gauge(

@@ -1,15 +1,18 @@
 """Service-level objectives over a rolling window (SPEC OPS-2).
 
-Three SLOs are tracked from events the trading and supervision threads record:
+Four SLOs are tracked from events the trading and supervision threads record:
 
     order_success          ≥ 0.98   successful orders / all orders
     latency_under_2s       ≥ 0.95   orders answered in under 2 s / all orders
     executor_availability  ≥ 0.99   executor checks that found it available / all checks
+    incident_ack_15m       = 1.00   critical incidents acknowledged within 15 minutes /
+                                    critical incidents acknowledged or past 15 minutes
 
 Events older than the window are dropped (an event recorded at ``t`` counts while
 ``now - t < window``). An SLO with no events in the window has ``actual=None`` and is met:
 nothing failed. The tier sums the SLOs up: ``A`` all met; ``C`` any SLO below its
-C threshold (order_success < 0.95, executor_availability < 0.97, latency_under_2s < 0.90);
+C threshold (order_success < 0.95, executor_availability < 0.97, latency_under_2s < 0.90;
+a late incident acknowledgement makes the tier B, never C);
 ``B`` otherwise.
 
 ``evaluate()`` also appends one JSON line per SLO to ``events_path`` when the met flags or
@@ -34,6 +37,7 @@ Tier = Literal["A", "B", "C"]
 ORDER_SUCCESS = "order_success"
 LATENCY_UNDER_2S = "latency_under_2s"
 EXECUTOR_AVAILABILITY = "executor_availability"
+INCIDENT_ACK = "incident_ack_15m"
 LATENCY_LIMIT_SECONDS = 2.0
 
 
@@ -50,6 +54,7 @@ OBJECTIVES: tuple[SloObjective, ...] = (
     SloObjective(ORDER_SUCCESS, target=0.98, tier_c_below=0.95),
     SloObjective(LATENCY_UNDER_2S, target=0.95, tier_c_below=0.90),
     SloObjective(EXECUTOR_AVAILABILITY, target=0.99, tier_c_below=0.97),
+    SloObjective(INCIDENT_ACK, target=1.0, tier_c_below=0.0),
 )
 
 
@@ -159,6 +164,7 @@ class SloTracker:
         self._order_ids: deque[str | None] = deque()  # parallel to the order window
         self._counted_ids: set[str] = set()
         self._checks = _Window(columns=1)  # (available,)
+        self._acks = _Window(columns=1)  # (acknowledged within the SLA,)
         self._last_state: tuple[tuple[bool, ...], Tier] | None = None
         self._last_emit_ns: int | None = None
 
@@ -188,6 +194,12 @@ class SloTracker:
             now_ns = self._expire()
             self._checks.append(now_ns, (available,))
 
+    def record_incident_ack(self, within_sla: bool) -> None:
+        """Count one critical incident: acknowledged in time, or its SLA passed without."""
+        with self._lock:
+            now_ns = self._expire()
+            self._acks.append(now_ns, (within_sla,))
+
     def report(self) -> SloReport:
         """Every SLO over the window ending now, and the tier."""
         with self._lock:
@@ -197,6 +209,7 @@ class SloTracker:
                 ORDER_SUCCESS: (self._orders.total(0), orders),
                 LATENCY_UNDER_2S: (self._orders.total(1), orders),
                 EXECUTOR_AVAILABILITY: (self._checks.total(0), self._checks.count()),
+                INCIDENT_ACK: (self._acks.total(0), self._acks.count()),
             }
         slos = {obj.name: _status(obj, *counts[obj.name]) for obj in OBJECTIVES}
         return SloReport(slos=slos, tier=_tier(slos))
@@ -227,6 +240,7 @@ class SloTracker:
             if order_id is not None:
                 self._counted_ids.discard(order_id)
         self._checks.expire(cutoff_ns)
+        self._acks.expire(cutoff_ns)
         return now_ns
 
 

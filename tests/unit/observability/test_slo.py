@@ -45,7 +45,12 @@ def read_events(path: Path) -> list[dict[str, object]]:
 def test_report_with_no_events_then_actual_none_met_and_tier_a(clock: TestClock) -> None:
     report = SloTracker(clock).report()
 
-    assert set(report.slos) == {"order_success", "latency_under_2s", "executor_availability"}
+    assert set(report.slos) == {
+        "order_success",
+        "latency_under_2s",
+        "executor_availability",
+        "incident_ack_15m",
+    }
     for status in report.slos.values():
         assert status.actual is None
         assert status.met is True
@@ -233,6 +238,7 @@ def test_first_evaluate_writes_one_line_per_slo(clock: TestClock, tmp_path: Path
         "order_success",
         "latency_under_2s",
         "executor_availability",
+        "incident_ack_15m",
     ]
     first = events[0]
     assert set(first) == {"ts", "event", "slo", "target", "actual", "met", "samples", "tier"}
@@ -255,11 +261,11 @@ def test_evaluate_is_throttled_while_nothing_changes(clock: TestClock, tmp_path:
     clock.advance(59 * NANOS_PER_SECOND)
     record_orders(tracker, good=1, bad=0)  # ratios move, flags and tier do not
     tracker.evaluate()
-    assert len(read_events(path)) == 3
+    assert len(read_events(path)) == 4
 
     clock.advance(1 * NANOS_PER_SECOND)
     tracker.evaluate()
-    assert len(read_events(path)) == 6
+    assert len(read_events(path)) == 8
 
 
 def test_evaluate_writes_at_once_when_the_state_changes(clock: TestClock, tmp_path: Path) -> None:
@@ -273,14 +279,14 @@ def test_evaluate_writes_at_once_when_the_state_changes(clock: TestClock, tmp_pa
 
     events = read_events(path)
     assert report.tier == "C"
-    assert len(events) == 6
-    assert events[-1]["slo"] == "executor_availability"
-    assert events[-1]["met"] is False
-    assert {event["tier"] for event in events[3:]} == {"C"}
+    assert len(events) == 8
+    availability = [event for event in events if event["slo"] == "executor_availability"]
+    assert availability[-1]["met"] is False
+    assert {event["tier"] for event in events[4:]} == {"C"}
 
     clock.advance(1 * NANOS_PER_SECOND)
     tracker.evaluate()  # unchanged again: throttled
-    assert len(read_events(path)) == 6
+    assert len(read_events(path)) == 8
 
 
 def test_evaluate_appends_to_an_existing_file(clock: TestClock, tmp_path: Path) -> None:
@@ -290,7 +296,7 @@ def test_evaluate_appends_to_an_existing_file(clock: TestClock, tmp_path: Path) 
     SloTracker(clock, events_path=path).evaluate()
 
     assert read_events(path)[0] == {"earlier": True}
-    assert len(read_events(path)) == 4
+    assert len(read_events(path)) == 5
 
 
 # -- threads ----------------------------------------------------------------------------
