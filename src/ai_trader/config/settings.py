@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
@@ -115,6 +115,10 @@ class Settings(BaseSettings):
     use_nownodes: bool = False
     exchange_ws_url: str | None = None
     canary_config_dir: Path = Path("config")
+    slo_paging_enabled: bool = False
+    slo_paging_webhook_url: SecretStr | None = None
+    slo_paging_min_severity: Literal["critical", "warning"] = "critical"
+    data_quality_jump_sigma: float = Field(8.0, gt=0, allow_inf_nan=False)
 
     @classmethod
     def settings_customise_sources(
@@ -178,6 +182,19 @@ class Settings(BaseSettings):
         if duplicates:
             raise ValueError(f"listed more than once: {', '.join(duplicates)}")
         return symbols
+
+    @field_validator("slo_paging_webhook_url")
+    @classmethod
+    def _webhook_is_http(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value
+
+    @model_validator(mode="after")
+    def _paging_has_a_target(self) -> Settings:
+        if self.slo_paging_enabled and self.slo_paging_webhook_url is None:
+            raise ValueError("SLO_PAGING_WEBHOOK_URL is required when SLO_PAGING_ENABLED=true")
+        return self
 
     @field_validator("log_level", mode="before")
     @classmethod
