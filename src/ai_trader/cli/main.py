@@ -14,10 +14,12 @@ from ai_trader.cli import (
     backup_command,
     data_command,
     db_command,
+    drill_command,
     heal_command,
     init_command,
     mode_command,
     paper_command,
+    report_command,
     resilience_command,
     run_command,
     secrets_command,
@@ -53,6 +55,8 @@ def build_app() -> typer.Typer:
     app.add_typer(data_command.build_data_app(), name="data")
     app.add_typer(heal_command.build_heal_app(), name="heal")
     app.add_typer(audit_command.build_audit_app(), name="audit")
+    app.add_typer(drill_command.build_drill_app(), name="drill")
+    app.add_typer(report_command.build_report_app(), name="report")
     app.add_typer(resilience_command.build_rate_gate_app(), name="rate-gate")
     app.add_typer(resilience_command.build_breakers_app(), name="breakers")
     app.add_typer(staging_command.build_capital_app(), name="capital")

@@ -54,7 +54,13 @@ EXPERT_KEYS = (
     "max_drawdown_limit",
     "risk_per_trade",
 )
-SECRET_FIELDS = ("fernet_key", "api_token", "exchange_api_key", "exchange_api_secret")
+SECRET_FIELDS = (
+    "fernet_key",
+    "api_token",
+    "exchange_api_key",
+    "exchange_api_secret",
+    "slo_paging_webhook_url",
+)
 URL_FIELDS = ("database_url", "redis_url")
 SYMBOL_PART = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
 MASK = "***"

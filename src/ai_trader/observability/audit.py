@@ -35,6 +35,10 @@ ACTIONS = frozenset(
         "risk_limit_breach",
         "config_change",
         "approval",
+        "incident_open",
+        "incident_ack",
+        "incident_resolve",
+        "snapshot_capture",
     }
 )
 _ACTION_PATTERN = re.compile(r"[a-z][a-z0-9_]*")

@@ -29,6 +29,7 @@ from ai_trader.service.auth import Authenticator, Principal
 from ai_trader.service.backtests import run_backtest_request
 from ai_trader.service.facade import ActionRefusedError, TradingFacade
 from ai_trader.service.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from ai_trader.service.operations_routes import build_operations_router
 from ai_trader.service.resilience_routes import build_resilience_router
 
 logger = logging.getLogger(__name__)
@@ -135,6 +136,7 @@ def create_app(
     _install_error_handlers(app)
     _install_routes(app)
     app.include_router(build_resilience_router(require(Role.VIEWER), require(Role.OPERATOR)))
+    app.include_router(build_operations_router(require(Role.VIEWER), require(Role.OPERATOR)))
     return app
 
 

@@ -50,7 +50,14 @@ from ai_trader.live.paper import PaperConfig, PaperSession
 from ai_trader.live.session import DurableSession
 from ai_trader.observability.audit import AuditJournal
 from ai_trader.observability.metrics import TradingMetrics
-from ai_trader.observability.slo import SloReport, SloTracker
+from ai_trader.observability.slo import (
+    EXECUTOR_AVAILABILITY,
+    LATENCY_LIMIT_SECONDS,
+    LATENCY_UNDER_2S,
+    ORDER_SUCCESS,
+    SloReport,
+    SloTracker,
+)
 from ai_trader.portfolio.stats import PerformanceStats, max_drawdown
 from ai_trader.resilience import DEFAULT_BUDGETS, BreakerRegistry, RateGate
 from ai_trader.risk.config import RiskConfig
@@ -59,12 +66,15 @@ from ai_trader.runtime.capital_staging import PAPER_DEFAULT_FRACTION, CapitalSta
 from ai_trader.runtime.deployments import Deployments
 from ai_trader.runtime.reconciliation import Reconciler, ReconciliationLoop
 from ai_trader.runtime.recovery import RecoveryReport
+from ai_trader.runtime.reports import ReportSchedule
 from ai_trader.runtime.result import RunResult, engine_stats
+from ai_trader.runtime.snapshot import SnapshotInputs, SnapshotResult, capture_snapshot
 from ai_trader.runtime.spec import SessionSpec, build_spec
 from ai_trader.runtime.storage import Storage
 from ai_trader.service import schemas
 from ai_trader.service.events import EventHub
 from ai_trader.service.modes import ModeChange, ModeController
+from ai_trader.service.operations import OperationsMonitor
 from ai_trader.service.tca import TcaTracker
 
 logger = logging.getLogger(__name__)
@@ -113,6 +123,8 @@ class TradingFacade:
         results_dir: Path = Path("results") / "runs",
         heal_store: AutoHealStore | None = None,
         audit: AuditJournal | None = None,
+        reports_dir: Path = Path("reports"),
+        snapshots_dir: Path = Path("snapshots"),
     ) -> None:
         self.settings = settings
         self.storage = storage
@@ -145,6 +157,20 @@ class TradingFacade:
         self._session = self._new_session()
         self.heal_store = heal_store or AutoHealStore()
         self.audit = audit or AuditJournal()
+        self.operations = OperationsMonitor(
+            settings,
+            run_dir=self.results_dir,
+            run_id=self.run_id,
+            metrics=metrics,
+            slo=slo,
+            audit=self.audit,
+            publish=self.hub.publish,
+        )
+        self.breakers.add_listener(
+            lambda name, old, new, reason: self.operations.on_breaker(name, new, reason)
+        )
+        self.reports = ReportSchedule(storage.database, reports_dir)
+        self.snapshots_dir = snapshots_dir
         self._heal_times: deque[float] = deque(maxlen=MAX_HEALS_PER_HOUR)
         self._modes: ModeController | None = None
         self._thread: threading.Thread | None = None
@@ -254,6 +280,7 @@ class TradingFacade:
             result = self.reconciliation.reconciler.last_result
             reason = f"reconciliation at start: {result.describe() if result else 'mismatch'}"
             engine.halt_entries(reason)  # fail closed: no new order until it is clean
+            self.operations.on_reconciliation_breach(reason)
         return self.recovery
 
     # -- capital staging and blue/green ---------------------------------------------------
@@ -396,6 +423,7 @@ class TradingFacade:
             logger.error("auto-heal: %d heals in the last hour; giving up", MAX_HEALS_PER_HOUR)
             return False
         self._heal_times.append(now)
+        self.operations.on_executor_failure(f"{type(error).__name__}: {error}")
         self.heal_store.record_failure(
             TRADING_EXECUTOR,
             error,
@@ -421,6 +449,7 @@ class TradingFacade:
         if self._thread is not None:
             self._thread.join(timeout)
         self._session.close()
+        self.operations.close()
         return self._result
 
     @property
@@ -456,9 +485,14 @@ class TradingFacade:
                 self._sharpe = self._compute_stats().sharpe
                 self._sharpe_at = time.time()
             self._refresh_metrics()
-        self.slo.record_executor_check(self.running or self._stop.is_set())
+        available = self.running or self._stop.is_set()
+        self.slo.record_executor_check(available)
+        self.metrics.operations.observe_slo_event(EXECUTOR_AVAILABILITY, available)
         report = self.slo.evaluate()
         self.metrics.set_slo(report)
+        with self.engine_lock:
+            self.operations.tick(self.engine, report, float(self.capital.current().fraction))
+        self.reports.run_due(datetime.now(UTC))  # off the lock: a daily report takes a while
         if self.storage.backups is not None:
             stats = self.storage.backups.stats()
             self.metrics.set_backups(stats.count, stats.last_backup_time)
@@ -487,10 +521,12 @@ class TradingFacade:
         engine = self.engine
         if result.breach is not None:
             engine.halt_entries(result.breach)
+            self.operations.on_reconciliation_breach(result.breach)
         elif result.resumed:
             halt = engine.risk.halt
             if halt is not None and halt.reason.startswith("reconciliation"):
                 engine.resume_entries("reconciliation clean for 2 cycles")
+            self.operations.on_reconciliation_clean()
         self.metrics.set_reconciliation(self.reconciliation.reconciler.metrics())
 
     def _refresh_metrics(self) -> None:
@@ -521,6 +557,7 @@ class TradingFacade:
 
     def _on_bar(self, bar: Bar) -> None:
         self.bars_seen += 1
+        self.operations.on_bar(bar)
         now = time.time()
         self._heartbeat.wall = now
         if now - self._metrics_refreshed_at >= 1.0:
@@ -549,6 +586,7 @@ class TradingFacade:
         elif isinstance(event, TradingHalted | TradingResumed):
             if isinstance(event, TradingHalted) and event.reason.startswith(RISK_LIMITS):
                 self._audit("risk engine", "risk_limit_breach", event.reason)
+                self.operations.on_risk_breach(event.reason)
             self.hub.publish(self._mode_message(event.reason))
 
     def _sync_mode(self) -> None:
@@ -563,7 +601,11 @@ class TradingFacade:
             return
         latency = time.perf_counter() - started
         success = isinstance(event, OrderAccepted)
-        self.slo.record_order(success, latency, event.order.client_order_id)
+        if self.slo.record_order(success, latency, event.order.client_order_id):
+            self.metrics.operations.observe_slo_event(ORDER_SUCCESS, success)
+            self.metrics.operations.observe_slo_event(
+                LATENCY_UNDER_2S, latency < LATENCY_LIMIT_SECONDS
+            )
         self.metrics.observe_order("accepted" if success else "rejected", latency)
 
     # -- queries --------------------------------------------------------------------------
@@ -922,6 +964,23 @@ class TradingFacade:
                 "emergency_stop", [_order_result(engine, o) for o in orders], canceled
             )
         self.hub.publish(self._mode_message(reason))
+        return result
+
+    def capture_snapshot(self, actor: str, reason: str) -> SnapshotResult:
+        """``POST /snapshot``: an incident snapshot with the live health and status."""
+        settings = self.settings
+        inputs = SnapshotInputs(
+            settings,
+            data_dir=settings.data_dir,
+            logs_dir=settings.log_dir,
+            audit_dir=self.audit.directory,
+            run_dir=self.results_dir,
+            health=self.health().model_dump(mode="json"),
+            status=self.status().model_dump(mode="json"),
+            incidents=[i.to_dict() for i in self.operations.incidents.unresolved()],
+        )
+        result = capture_snapshot(inputs, self.snapshots_dir)
+        self._audit(actor, "snapshot_capture", reason, {"path": str(result.path)})
         return result
 
     def _audit(

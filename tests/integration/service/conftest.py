@@ -73,6 +73,8 @@ def start_service(tmp_path: Path, settings: Settings) -> Iterator[Service]:
         results_dir=tmp_path / "results",
         heal_store=AutoHealStore(tmp_path / "state" / "auto_heal"),
         audit=AuditJournal(tmp_path / "audit_logs"),
+        reports_dir=tmp_path / "reports",
+        snapshots_dir=tmp_path / "snapshots",
     )
     store = TokenStore(storage.database)
     tokens = {role: store.create(f"test-{role.value}", role).token for role in Role}
