@@ -16,6 +16,7 @@ from ai_trader.cli import (
     db_command,
     drill_command,
     heal_command,
+    incident_command,
     init_command,
     mode_command,
     paper_command,
@@ -23,6 +24,7 @@ from ai_trader.cli import (
     resilience_command,
     run_command,
     secrets_command,
+    snapshot_command,
     staging_command,
     strategies_command,
     sweep_command,
@@ -55,6 +57,8 @@ def build_app() -> typer.Typer:
     app.add_typer(data_command.build_data_app(), name="data")
     app.add_typer(heal_command.build_heal_app(), name="heal")
     app.add_typer(audit_command.build_audit_app(), name="audit")
+    app.add_typer(incident_command.build_incident_app(), name="incident")
+    app.add_typer(snapshot_command.build_snapshot_app(), name="snapshot")
     app.add_typer(drill_command.build_drill_app(), name="drill")
     app.add_typer(report_command.build_report_app(), name="report")
     app.add_typer(resilience_command.build_rate_gate_app(), name="rate-gate")

@@ -5,7 +5,8 @@ The events file is the record: the service and ``ai-trader incident`` both appen
 under an exclusive ``flock`` and replay it to know each incident's state, so an ack written
 from the command line while the service runs is seen by the service on its next tick.
 A critical incident must be acknowledged within ``ACK_SLA_SECONDS``; each outcome (acked in
-time, or the SLA passing without an ack) is reported once through ``on_ack_sla``.
+time, or the SLA passing without an ack) is reported once through ``on_ack_sla`` — also
+when the ack was written by another process, as the event is read.
 """
 
 from __future__ import annotations
@@ -166,10 +167,7 @@ class IncidentLog:
                 ack_seconds=round(seconds, 3),
                 within_sla=within,
             )
-            acked = self._incidents[incident_id]
-        if incident.severity == "critical" and not incident.ack_sla_breached:
-            self._report_sla(acked, within)
-        return acked
+            return self._incidents[incident_id]
 
     def resolve(self, incident_id: str, resolved_by: str, notes: str = "") -> Incident:
         if not resolved_by.strip():
@@ -205,7 +203,7 @@ class IncidentLog:
             and not i.ack_sla_breached
             and i.age_seconds(now) > ACK_SLA_SECONDS
         ]
-        breached = []
+        breached: list[Incident] = []
         for incident in late:
             with self._locked():
                 current = self._incidents[incident.incident_id]
@@ -213,8 +211,6 @@ class IncidentLog:
                     continue
                 self._append("incident_ack_sla_breach", incident_id=incident.incident_id)
                 breached.append(self._incidents[incident.incident_id])
-        for incident in breached:
-            self._report_sla(incident, False)
         return breached
 
     def refresh(self) -> None:
@@ -291,6 +287,8 @@ class IncidentLog:
             logger.warning("incident event for an unknown incident skipped: %s", event)
             return
         if kind == "incident_ack":
+            if incident.severity == "critical" and not incident.ack_sla_breached:
+                self._report_sla(incident, bool(event.get("within_sla")))
             changed = replace(
                 incident, acked_at=ts, acked_by=event["ack_by"], ack_notes=event.get("notes")
             )
@@ -304,6 +302,7 @@ class IncidentLog:
         elif kind == "incident_cleared":
             changed = replace(incident, cleared_at=ts)
         elif kind == "incident_ack_sla_breach":
+            self._report_sla(incident, False)
             changed = replace(incident, ack_sla_breached=True)
         else:
             return

@@ -27,7 +27,7 @@ import os
 import sqlite3
 import tarfile
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -60,7 +60,7 @@ class SnapshotInputs:
     run_dir: Path | None = None
     health: Mapping[str, Any] | None = None
     status: Mapping[str, Any] | None = None
-    incidents: list[Mapping[str, Any]] = field(default_factory=list)
+    incidents: Sequence[Mapping[str, Any]] = ()
     unavailable: Mapping[str, str] = field(default_factory=dict)
     """Parts the caller could not get, with why (e.g. ``health``: service not reachable)."""
 

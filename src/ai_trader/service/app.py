@@ -21,7 +21,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from ai_trader import __version__
 from ai_trader.config import Settings
-from ai_trader.core.errors import AiTraderError, ConfigurationError
+from ai_trader.core.errors import AiTraderError, ConfigurationError, NotFoundError
 from ai_trader.domain.roles import Role
 from ai_trader.observability.metrics import TradingMetrics
 from ai_trader.service import schemas
@@ -153,6 +153,10 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ConfigurationError)
     async def invalid(request: Request, exc: ConfigurationError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=422)
+
+    @app.exception_handler(NotFoundError)
+    async def not_found(request: Request, exc: NotFoundError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=404)
 
     @app.exception_handler(ActionRefusedError)
     async def refused(request: Request, exc: ActionRefusedError) -> JSONResponse:

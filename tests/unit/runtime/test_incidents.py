@@ -167,7 +167,8 @@ def test_bad_requests_are_refused_with_a_message(tmp_path: Path, clock: Clock) -
 
 
 def test_an_ack_written_by_another_process_is_seen(tmp_path: Path, clock: Clock) -> None:
-    service = make_log(tmp_path, clock)
+    sla: list[tuple[str, bool]] = []
+    service = make_log(tmp_path, clock, sla)
     opened = service.open("reconciliation", "critical", "drift", "", key="r")
     assert opened is not None
     assert service.unresolved()[0].status == "open"
@@ -176,6 +177,7 @@ def test_an_ack_written_by_another_process_is_seen(tmp_path: Path, clock: Clock)
     command_line.ack(opened.incident_id, "oncall", "on it")
 
     assert service.unresolved()[0].status == "acknowledged"
+    assert sla == [("INC-0001", True)]  # the service counts the ack SLA of a CLI ack
     second = service.open("risk", "critical", "loss", "", key="risk")
     assert second is not None
     assert second.incident_id == "INC-0002"  # ids stay unique across writers
