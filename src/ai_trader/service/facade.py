@@ -83,6 +83,7 @@ RECENT_SIGNALS = 100
 BREAKER_REASON = "circuit breaker"
 RISK_LIMITS = ("max_daily_loss", "max_drawdown")
 MAX_HEALS_PER_HOUR = 5
+RESUME_AFTER_CLEAN = 2
 SHARPE_EVERY_SECONDS = 60.0
 
 
@@ -519,13 +520,17 @@ class TradingFacade:
         if result is None:
             return
         engine = self.engine
+        halt = engine.risk.halt
+        held = halt is not None and halt.reason.startswith("reconciliation")
+        # a halt restored at start (restart, auto-heal) predates this reconciler, whose
+        # state begins "ok": its clean cycles count just the same
+        clean_enough = result.state == "ok" and result.consecutive_clean >= RESUME_AFTER_CLEAN
         if result.breach is not None:
             engine.halt_entries(result.breach)
             self.operations.on_reconciliation_breach(result.breach)
-        elif result.resumed:
-            halt = engine.risk.halt
-            if halt is not None and halt.reason.startswith("reconciliation"):
-                engine.resume_entries("reconciliation clean for 2 cycles")
+        elif result.resumed or (held and clean_enough):
+            if held:
+                engine.resume_entries(f"reconciliation clean for {RESUME_AFTER_CLEAN} cycles")
             self.operations.on_reconciliation_clean()
         self.metrics.set_reconciliation(self.reconciliation.reconciler.metrics())
 

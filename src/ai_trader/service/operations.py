@@ -151,11 +151,14 @@ class OperationsMonitor:
             self.open_incident(
                 "data_quality", "critical", "data-quality breach", report.breach, key="data_quality"
             )
-        elif report.resumed:
+        else:
             halt = engine.risk.halt
-            if halt is not None and halt.reason.startswith(BREACH_REASON):
+            # also a halt restored at start, which this monitor never saw begin
+            held = halt is not None and halt.reason.startswith(BREACH_REASON)
+            if held and not report.critical:
                 engine.resume_entries("data quality clean for one cycle")
-            self.incidents.clear("data_quality", "one clean data-quality cycle")
+            if report.resumed or (held and not report.critical):
+                self.incidents.clear("data_quality", "one clean data-quality cycle")
         return report
 
     def _risk_warnings(self, marks: RiskMarks) -> None:

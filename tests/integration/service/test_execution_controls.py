@@ -161,3 +161,30 @@ def test_open_circuit_breaker_halts_entries_until_reset(service: Service) -> Non
     assert reset.status_code == 200
     service.facade.tick()
     assert service.facade.engine.risk.halt is None
+
+
+def test_a_reconciliation_halt_restored_at_start_lifts_after_two_clean_cycles(
+    fast_service: Service,
+) -> None:
+    """After a restart (or an auto-heal rebuild) the halt comes back from the state store
+    while the new reconciler starts clean: two clean cycles must still resume entries."""
+    facade = fast_service.facade
+    reason = "reconciliation: 3 consecutive mismatching cycles (before the restart)"
+    with facade.engine_lock:
+        facade.engine.halt_entries(reason)
+        publisher = facade.session.publisher
+        assert publisher is not None
+        publisher.publish()  # the halt is in the state store, as after a real breach
+        old_engine = facade.engine
+    facade._rebuild("test: rebuild from durable state")  # what auto-heal and restarts do
+    wait_for(lambda: facade.engine is not old_engine)
+    restored = facade.engine.risk.halt
+    assert restored is not None
+    assert restored.reason == reason
+
+    wait_for(lambda: (facade.tick(), facade.engine.risk.halt)[1] is None)
+
+    assert facade.reconciliation is not None
+    last = facade.reconciliation.reconciler.last_result
+    assert last is not None
+    assert last.consecutive_clean >= 2

@@ -203,3 +203,17 @@ def test_snapshot_route_writes_an_archive_with_secrets_redacted(
     assert [i["class"] for i in found] == ["broker_connectivity"]
     assert health["status"] in {"healthy", "degraded", "unhealthy"}
     assert "snapshot_capture" in [r.action for r in service.facade.audit.records()]
+
+
+def test_a_data_quality_halt_restored_at_start_lifts_after_a_clean_cycle(
+    service: Service,
+) -> None:
+    facade = service.facade
+    with facade.engine_lock:  # as restored from the state store after a restart
+        facade.engine.halt_entries("data_quality: 1 critical issue(s) before the restart")
+
+    wait_for(lambda: (facade.tick(), facade.engine.risk.halt)[1] is None)
+
+    report = facade.operations.data_quality.last_report
+    assert report is not None
+    assert not report.critical
