@@ -80,6 +80,7 @@ class BinanceState:
         self.trades: list[dict[str, Any]] = []
         self.enable_withdrawals = False
         self.stall_next_order_seconds = 0.0  # accept the next order, then answer too late
+        self.corrupt_candle_opens: set[int] = set()  # candles served with high < low
         self.requests: list[tuple[str, str]] = []
         self.params: list[tuple[str, str, dict[str, str]]] = []
         self._next_id = 1000
@@ -134,7 +135,11 @@ class BinanceState:
         start = int(params.get("startTime", end - limit * interval))
         first = -(-start // interval) * interval
         opens = range(first, end, interval)
-        return 200, [kline(open_ms, interval) for open_ms in list(opens)[:limit]]
+        candles = [kline(open_ms, interval) for open_ms in list(opens)[:limit]]
+        for candle in candles:
+            if candle[0] in self.corrupt_candle_opens:
+                candle[2], candle[3] = candle[3], candle[2]  # a bad print: high below low
+        return 200, candles
 
     def _create(self, params: dict[str, str]) -> tuple[int, Any]:
         client_id = params.get("newClientOrderId") or f"auto-{self._next_id}"

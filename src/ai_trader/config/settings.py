@@ -125,6 +125,7 @@ class Settings(BaseSettings):
     slo_paging_webhook_url: SecretStr | None = None
     slo_paging_min_severity: Literal["critical", "warning"] = "critical"
     data_quality_jump_sigma: float = Field(8.0, gt=0, allow_inf_nan=False)
+    data_quality_interval_seconds: float = Field(10.0, gt=0, le=3600, allow_inf_nan=False)
 
     @classmethod
     def settings_customise_sources(

@@ -31,6 +31,7 @@ import ccxt
 from pydantic import BaseModel, ConfigDict, Field
 
 from ai_trader.adapters.ccxt import CcxtExecutor, check_key_permissions
+from ai_trader.adapters.data.candles import RejectedCandle
 from ai_trader.adapters.data.download import open_exchange
 from ai_trader.adapters.data.exchange_feed import ExchangePollingFeed
 from ai_trader.adapters.data.ws_feed import WebsocketCandleFeed, open_ws_exchange
@@ -198,6 +199,7 @@ class ExchangeSession(DurableSession):
         rate_gate: RateGate,
         listeners: tuple[EventListener, ...] = (),
         engine_lock: threading.RLock | None = None,
+        on_rejected_candle: RejectedCandle | None = None,
     ) -> None:
         super().__init__(
             spec,
@@ -213,6 +215,7 @@ class ExchangeSession(DurableSession):
         self.gate = LiveGate.of(settings)
         self._breakers = breakers
         self._rate_gate = rate_gate
+        self._on_rejected = on_rejected_candle
         self._executor: CcxtExecutor | None = None
         self._venue: ReconcilableExchange | None = None
         self._last_poll = 0.0
@@ -249,6 +252,7 @@ class ExchangeSession(DurableSession):
         feed_source = ExchangePollingFeed(
             exchange, config.symbol, config.timeframe, LiveClock(), self._stop_event,
             poll_seconds=config.poll_seconds, max_bars=config.max_bars,
+            on_rejected=self._on_rejected,
         )  # fmt: skip
         history = feed_source.closed_bars(limit=config.warmup_bars + 1)
         self.recovery = recovery = recover(
@@ -264,6 +268,7 @@ class ExchangeSession(DurableSession):
                 self._stop_event,
                 after_ts_ns=history[-1].ts_event if history else None,
                 max_bars=config.max_bars,
+                on_rejected=self._on_rejected,
             )
             logger.info("market data: websocket (USE_NOWNODES=1)")
         if self._lock is not None:

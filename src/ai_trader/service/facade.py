@@ -236,6 +236,7 @@ class TradingFacade:
                 rate_gate=self.rate_gate,
                 listeners=(self._on_event,),
                 engine_lock=self.engine_lock,
+                on_rejected_candle=self._rejected_candle,
             )
         return PaperSession(
             self._spec,
@@ -593,6 +594,11 @@ class TradingFacade:
                 self._audit("risk engine", "risk_limit_breach", event.reason)
                 self.operations.on_risk_breach(event.reason)
             self.hub.publish(self._mode_message(event.reason))
+
+    def _rejected_candle(self, symbol: str, ts_event: int, *values: float) -> None:
+        """A corrupt candle the feed skipped: data quality reports it next cycle."""
+        with self.engine_lock:
+            self.operations.data_quality.observe_raw(symbol, ts_event, *values)
 
     def _sync_mode(self) -> None:
         change = self.modes.sync()

@@ -87,7 +87,7 @@ class OperationsMonitor:
             symbols=settings.symbols,
             run_dir=run_dir,
         )
-        self._cycle_every = max(1.0, self._bar_seconds)
+        self._cycle_every = settings.data_quality_interval_seconds
         self._last_cycle = 0.0
         self._last_verify = 0.0
         self._warned: set[str] = set()

@@ -45,6 +45,7 @@ def make_settings(tmp_path: Path, **env: str) -> Settings:
         "STRATEGY_PARAMS": '{"fast": 3, "slow": 8}',
         "BACKUP_INTERVAL_SECONDS": "0",
         "CANARY_CONFIG_DIR": str(tmp_path / "config"),
+        "DATA_QUALITY_INTERVAL_SECONDS": "0.5",
     }
     return load_settings(None, {**base, **env})
 

@@ -47,6 +47,7 @@ def exchange_service(tmp_path: Path, url: str, **env: str) -> Iterator[Service]:
         "TIMEFRAME": "1m",
         "POLL_SECONDS": "0.1",
         "RECONCILIATION_INTERVAL_SECONDS": "0.2",
+        "DATA_QUALITY_INTERVAL_SECONDS": "0.2",
     }
     settings = make_settings(tmp_path, **{**values, **env})
     yield from start_service(tmp_path, settings)
@@ -166,3 +167,30 @@ def _trade_futures(tmp_path: Path, url: str) -> None:
         target = loop.reconciler.metrics().cycles + 3
         wait_for(lambda: loop.reconciler.metrics().cycles >= target)
         assert loop.reconciler.state == "ok"
+
+
+def test_a_corrupt_candle_is_skipped_reported_and_halts_entries_for_one_cycle(
+    tmp_path: Path, venue: tuple[BinanceState, str]
+) -> None:
+    state, url = venue
+    with exchange_service(tmp_path, url) as service:
+        facade, seen = service.facade, service.facade.bars_seen
+        with state.lock:
+            next_open = state.now_ms // MINUTE_MS * MINUTE_MS
+            state.corrupt_candle_opens.add(next_open)
+            state.now_ms += 2 * MINUTE_MS  # the corrupt candle and a good one close
+
+        wait_for(lambda: facade.bars_seen >= seen + 1)  # the feed goes on past it
+
+        def incident_opened() -> bool:
+            facade.tick()
+            found = facade.operations.incidents.incidents()
+            return any(i.incident_class == "data_quality" for i in found)
+
+        wait_for(incident_opened)
+        events = (facade.results_dir / "data_quality_events.jsonl").read_text()
+        assert '"kind": "corrupt"' in events
+        with state.lock:
+            state.now_ms += MINUTE_MS
+        wait_for(lambda: facade.bars_seen >= seen + 2)
+

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 
 import ccxt
 
+from ai_trader.adapters.data.candles import RejectedCandle, candle_bar
 from ai_trader.core.clock import Clock
 from ai_trader.domain.bar import Bar
 
@@ -37,6 +38,7 @@ class ExchangePollingFeed:
         after_ts_ns: int | None = None,
         max_bars: int | None = None,
         on_poll: Callable[[], None] | None = None,
+        on_rejected: RejectedCandle | None = None,
     ) -> None:
         self._exchange = exchange
         self._symbol = symbol
@@ -48,6 +50,7 @@ class ExchangePollingFeed:
         self._last_ns = after_ts_ns
         self._max_bars = max_bars
         self._on_poll = on_poll
+        self._on_rejected = on_rejected
 
     @property
     def symbols(self) -> tuple[str, ...]:
@@ -92,15 +95,9 @@ class ExchangePollingFeed:
             close_ns = close_ms * MILLIS
             if close_ms > now_ms or (self._last_ns is not None and close_ns <= self._last_ns):
                 continue
-            bars.append(
-                Bar.create(
-                    self._symbol,
-                    close_ns,
-                    float(row[1]),
-                    float(row[2]),
-                    float(row[3]),
-                    float(row[4]),
-                    float(row[5]),
-                )
-            )
+            bar = candle_bar(self._symbol, close_ns, row, self._on_rejected)
+            if bar is None:  # reported; not fetched again
+                self._last_ns = max(self._last_ns or 0, close_ns)
+                continue
+            bars.append(bar)
         return bars

@@ -21,6 +21,7 @@ from typing import Any
 import ccxt
 import ccxt.pro as ccxtpro
 
+from ai_trader.adapters.data.candles import RejectedCandle, candle_bar
 from ai_trader.adapters.data.download import rebase_urls
 from ai_trader.domain.bar import Bar
 
@@ -59,8 +60,10 @@ class WebsocketCandleFeed:
         *,
         after_ts_ns: int | None = None,
         max_bars: int | None = None,
+        on_rejected: RejectedCandle | None = None,
     ) -> None:
         self._exchange = exchange
+        self._on_rejected = on_rejected
         self._symbol = symbol
         self._timeframe = timeframe
         self._step_ms = int(exchange.parse_timeframe(timeframe)) * 1000
@@ -117,20 +120,14 @@ class WebsocketCandleFeed:
                     continue
                 for candle in candles:
                     if forming is not None and candle[0] > forming[0]:
-                        self._bars.put(self._bar(forming))  # the next candle started
+                        bar = self._bar(forming)  # the next candle started
+                        if bar is not None:
+                            self._bars.put(bar)
                     if forming is None or candle[0] >= forming[0]:
                         forming = list(candle)
         finally:
             await self._exchange.close()
 
-    def _bar(self, candle: list[float]) -> Bar:
+    def _bar(self, candle: list[float]) -> Bar | None:
         close_ns = (int(candle[0]) + self._step_ms) * MILLIS
-        return Bar.create(
-            self._symbol,
-            close_ns,
-            float(candle[1]),
-            float(candle[2]),
-            float(candle[3]),
-            float(candle[4]),
-            float(candle[5]),
-        )
+        return candle_bar(self._symbol, close_ns, candle, self._on_rejected)
