@@ -193,4 +193,3 @@ def test_a_corrupt_candle_is_skipped_reported_and_halts_entries_for_one_cycle(
         with state.lock:
             state.now_ms += MINUTE_MS
         wait_for(lambda: facade.bars_seen >= seen + 2)
-
