@@ -309,7 +309,10 @@ def test_server_errors_open_breaker_then_refused_unsent_then_half_open_trial_clo
 
     assert isinstance(error, CircuitOpenError)
     assert len(k.faulty.calls) == THRESHOLD  # refused before reaching the venue
-    assert k.status(refused.client_order_id) == OrderStatus.PENDING_SUBMIT
+    assert k.status(refused.client_order_id) == OrderStatus.REJECTED  # known not sent
+    refused_row = k.journal.order(refused.client_order_id)
+    assert refused_row is not None
+    assert str(refused_row.reason).startswith("not sent: circuit breaker")
 
     k.clock.advance(RECOVERY_NS - 1)
     assert state_of(breaker) == "open"
@@ -325,7 +328,7 @@ def test_server_errors_open_breaker_then_refused_unsent_then_half_open_trial_clo
     assert k.status(trial.client_order_id) == OrderStatus.FILLED
     report = k.recover()
     assert report.ok, report.problems
-    unsent = [o.client_order_id for o in [*failed, refused]]
+    unsent = [o.client_order_id for o in failed]  # the 5xx ones: outcome was unknown
     assert sorted(report.canceled_unsent) == sorted(unsent)
     assert {k.status(cid) for cid in unsent} == {OrderStatus.CANCELED}
     assert {row.reason for cid in unsent if (row := k.journal.order(cid))} == {NOT_SENT_REASON}

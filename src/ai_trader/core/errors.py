@@ -5,8 +5,10 @@
     │   ├── DataError          a data file or series is unusable (missing column, NaN, ...)
     │   └── NotFoundError      the thing asked for (an incident, a run) does not exist
     ├── TransientVenueError    retry with backoff: timeout, connection reset, rate limit
+    │   └── OrderNotSentError  the submit was refused before anything reached the venue
     ├── VenueRejectedError     record and do not retry: the venue said no
     ├── StateStoreUnavailableError  retry later; meanwhile refuse new entries (fail closed)
+    │   └── JournalUnavailableError  the order journal refused a write (locked, unreachable)
     ├── StrategyError          isolate the strategy that raised it
     └── InvariantViolation     fail fast: state is corrupt, continuing would be worse
 
@@ -40,6 +42,16 @@ class VenueRejectedError(AiTraderError):
 
 class StateStoreUnavailableError(AiTraderError):
     """The runtime state store (Redis) stopped answering; the operation may be retried."""
+
+
+class OrderNotSentError(TransientVenueError):
+    """The executor refused a submit before anything reached the venue (an open circuit
+    breaker, an exhausted rate budget): the order certainly does not exist there."""
+
+
+class JournalUnavailableError(StateStoreUnavailableError):
+    """The order journal's database refused a write (locked, connection lost). When it
+    refused an order's intent, nothing was sent; retry later."""
 
 
 class StrategyError(AiTraderError):

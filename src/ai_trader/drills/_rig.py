@@ -23,13 +23,11 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy.exc import DBAPIError
-
 from ai_trader.adapters.db import SqlJournal, create_database_engine, upgrade_database
 from ai_trader.adapters.sim.config import MarketFill
 from ai_trader.adapters.sim.ledger import PersistentSimulatedVenue, VenueLedger
 from ai_trader.core.clock import NANOS_PER_SECOND, TestClock, datetime_to_ns
-from ai_trader.core.errors import TransientVenueError
+from ai_trader.core.errors import JournalUnavailableError, TransientVenueError
 from ai_trader.core.ids import ClientOrderIdGenerator
 from ai_trader.domain.bar import Bar
 from ai_trader.domain.commands import OpenPosition
@@ -137,7 +135,13 @@ class Rig:
             self.engine.portfolio.mark(SYMBOL, self._last_bar.close)
         if halt_reason is not None:  # a halt in force survives a rebuild (restore_risk)
             self.engine.halt_entries(halt_reason)
-        reconciler = Reconciler(self.journal, self.executor, self.clock, self.directory / "events")
+        reconciler = Reconciler(
+            self.journal,
+            self.executor,
+            self.clock,
+            self.directory / "events",
+            report=self.engine.process,
+        )
         self.reconciliation = ReconciliationLoop(reconciler, RECONCILE_SECONDS)
         if not reconciler.reconcile_at_start():
             self.engine.halt_entries("reconciliation at start: mismatch")
@@ -233,8 +237,8 @@ class Rig:
             self.orders_sent += 1
         except TransientVenueError as exc:  # outcome unknown: left for reconciliation
             logger.warning("drill: order outcome unknown: %s", exc)
-        except DBAPIError as exc:  # the journal refused the intent: nothing was sent
-            self.journal_failures.append((self.now, str(exc.orig)))
+        except JournalUnavailableError as exc:  # the journal refused the intent: nothing sent
+            self.journal_failures.append((self.now, str(exc)))
 
     def _poll(self) -> None:
         """The account poll of a venue session (every tick)."""

@@ -10,15 +10,29 @@ Backtest, paper and live differ only in the injected clock, feed and executor. E
    an order or an ``OrderDenied``; orders go to the executor.
 
 So a signal on bar t's close trades at bar t+1's open in a backtest.
+
+An order enters the engine's book only once its intent is durable in the journal. A
+strategy's order is never the reason a strategy is detached: a journal that refuses the
+intent (``JournalUnavailableError``: nothing was sent) is published as an ``OrderDenied``
+with the journal's reason; a submit the executor refused before sending
+(``OrderNotSentError``) closes the order as ``rejected`` ("not sent: ..."); a submit whose
+outcome is unknown (``TransientVenueError``) leaves it ``pending_submit`` for
+reconciliation. An operator's order raises these errors to the caller.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable, Iterable, Sequence
 
 from ai_trader.core.clock import Clock, TestClock
-from ai_trader.core.errors import InvariantViolation, TransientVenueError
+from ai_trader.core.errors import (
+    InvariantViolation,
+    JournalUnavailableError,
+    OrderNotSentError,
+    TransientVenueError,
+)
 from ai_trader.core.ids import ClientOrderIdGenerator
 from ai_trader.domain.bar import Bar
 from ai_trader.domain.commands import OPERATOR, CancelOrder, Command, OpenPosition, SubmitOrder
@@ -47,6 +61,9 @@ from ai_trader.strategies.base import Strategy
 from ai_trader.strategies.params import StrategyParams
 
 logger = logging.getLogger(__name__)
+
+NOT_SENT_PREFIX = "not sent"
+"""The reason of an order closed because the executor refused it before sending."""
 
 EventListener = Callable[[Event], None]
 ProgressCallback = Callable[[int], None]
@@ -191,19 +208,47 @@ class TradingEngine:
         if decision is None:
             return
         if isinstance(decision, OrderDenied):
-            self._record(decision)
+            self._deny(decision)
             return
         try:
             self.execute(SubmitOrder(decision))
+        except JournalUnavailableError as exc:
+            self._journal_refused(decision, exc)
         except TransientVenueError as exc:
-            # the intent is journaled; the outcome is unknown and is resolved by asking the
-            # venue for the client id (reconciliation, recovery) — never by resending, and
-            # never by detaching the strategy that asked
-            logger.error(
-                "order %s: outcome unknown (%s); left pending for reconciliation",
-                decision.client_order_id,
-                exc,
-            )
+            self._submit_failed(decision, exc)
+
+    def _deny(self, denial: OrderDenied) -> None:
+        try:
+            self._record(denial)
+        except JournalUnavailableError as exc:
+            logger.error("denial %s not journaled: %s", denial.client_order_id, exc)
+            self._publish(denial)
+
+    def _journal_refused(self, order: Order, exc: JournalUnavailableError) -> None:
+        """A strategy's order the journal could not record. A refused intent: nothing
+        was sent or booked, so it is denied with the journal's reason (published only:
+        the journal cannot take it). A later write: the order is pending, see below."""
+        cid = order.client_order_id
+        if self.orders.get(cid) is not None:
+            logger.error("order %s: %s; left pending for reconciliation", cid, exc)
+            return
+        logger.error("order %s not sent: %s", cid, exc)
+        ts = self.clock.timestamp_ns()
+        self._publish(OrderDenied(cid, order.symbol, order.side, str(exc), ts, order))
+
+    def _submit_failed(self, order: Order, exc: TransientVenueError) -> None:
+        # the intent is journaled; an order known not to be sent is closed already; any
+        # other outcome is unknown and is resolved by asking the venue for the client id
+        # (reconciliation, recovery) — never by resending, and never by detaching the
+        # strategy that asked
+        if isinstance(exc, OrderNotSentError):
+            logger.error("order %s not sent (%s); closed as rejected", order.client_order_id, exc)
+            return
+        logger.error(
+            "order %s: outcome unknown (%s); left pending for reconciliation",
+            order.client_order_id,
+            exc,
+        )
 
     def _cancel_open_orders(self, symbol: str, reason: str = "strategy exit") -> int:
         """Before going flat: cancel what could still add to or close the position (the
@@ -266,26 +311,33 @@ class TradingEngine:
     # -- commands and events ------------------------------------------------------------
 
     def execute(self, command: Command) -> None:
-        if isinstance(command, SubmitOrder):
-            order = command.order
-            self.orders.add(order)
-            journal = self.journal
-            if journal is None:
-                self._record(OrderSubmitted(order, self.clock.timestamp_ns()))
-                self.executor.submit(order)
-                return
-            journal.record_intent(order)  # written ahead: committed before the venue sees it
-            self._record(OrderSubmitted(order, self.clock.timestamp_ns()))
-            failure: Exception | None = None
-            with journal.batch():  # what the venue answers at once is committed at once
-                try:
-                    self.executor.submit(order)
-                except Exception as exc:  # the reports that did arrive are facts: keep them
-                    failure = exc
-            if failure is not None:
-                raise failure
-        else:
+        """Submit or cancel. A submit is journaled before the book or the venue sees it;
+        raises ``JournalUnavailableError`` (nothing sent, nothing booked) when the journal
+        refuses the intent, and what the executor raised otherwise."""
+        if not isinstance(command, SubmitOrder):
             self.executor.cancel(command.client_order_id)
+            return
+        order = command.order
+        if self.orders.get(order.client_order_id) is not None:
+            raise InvariantViolation(f"client order id {order.client_order_id} used twice")
+        journal = self.journal
+        if journal is not None:
+            journal.record_intent(order)  # written ahead: committed before the venue sees it
+        self.orders.add(order)
+        self._record(OrderSubmitted(order, self.clock.timestamp_ns()))
+        failure: Exception | None = None
+        # what the venue answers at once is committed at once
+        with journal.batch() if journal is not None else contextlib.nullcontext():
+            try:
+                self.executor.submit(order)
+            except OrderNotSentError as exc:  # certainly not at the venue: close it
+                reason = f"{NOT_SENT_PREFIX}: {exc}"
+                self.process(OrderRejected(order, reason, self.clock.timestamp_ns()))
+                failure = exc
+            except Exception as exc:  # the reports that did arrive are facts: keep them
+                failure = exc
+        if failure is not None:
+            raise failure
 
     def process(self, event: Event) -> None:
         """Handle a report from the executor."""

@@ -181,7 +181,10 @@ class AuditJournal:
     ) -> AuditRecord:
         """Write one record (flushed and fsynced), then move the chain head to it."""
         plain_details = _validate(actor, action, details)
-        with self._lock:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        with self._lock, self.path.open("ab") as stream:
+            fcntl.flock(stream.fileno(), fcntl.LOCK_EX)  # released when the file closes
+            self._catch_up(os.fstat(stream.fileno()).st_size)
             if self._broken is not None:
                 raise ConfigurationError(
                     f"audit chain broken at seq {self._broken.first_bad_seq}: "
@@ -197,25 +200,44 @@ class AuditJournal:
                 "prev_hash": self._last_hash,
             }
             record = AuditRecord(**body, hash=record_hash(body))
-            self._write(record)
-            return record
-
-    def _write(self, record: AuditRecord) -> None:
-        data = (record.to_line() + "\n").encode("utf-8")
-        self.directory.mkdir(parents=True, exist_ok=True)
-        with self.path.open("ab") as stream:
-            fcntl.flock(stream.fileno(), fcntl.LOCK_EX)  # released when the file closes
-            if os.fstat(stream.fileno()).st_size != self._size:
-                raise ConfigurationError(
-                    f"{self.path} changed since it was opened (another writer?); reopen it"
-                )
+            data = (record.to_line() + "\n").encode("utf-8")
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
-        self._seq, self._last_hash = record.seq, record.hash
-        self._size += len(data)
-        head = canonical_json({"seq": record.seq, "hash": record.hash}) + "\n"
-        write_atomically(self.head_path, head.encode("utf-8"))
+            self._seq, self._last_hash = record.seq, record.hash
+            self._size += len(data)
+            head = canonical_json({"seq": record.seq, "hash": record.hash}) + "\n"
+            write_atomically(self.head_path, head.encode("utf-8"))  # still under the flock
+            return record
+
+    def _catch_up(self, size: int) -> None:
+        """Adopt records another process appended since our last write (``ai-trader
+        incident ack`` next to the service), after checking they continue our chain; a file
+        that shrank or a record that does not chain marks the journal broken."""
+        if size == self._size:
+            return
+        if size < self._size:
+            raise ConfigurationError(
+                f"{self.path} changed since it was opened (it shrank from {self._size} to "
+                f"{size} bytes); refusing to append"
+            )
+        with self.path.open("rb") as reader:
+            reader.seek(self._size)
+            appended = reader.read(size - self._size)
+        for raw in appended.split(b"\n")[:-1]:
+            parsed = _parse_line(raw)
+            expected = self._seq + 1
+            if isinstance(parsed, str) or parsed.seq != expected:
+                problem = parsed if isinstance(parsed, str) else f"seq {parsed.seq} out of order"
+                self._broken = AuditVerification(False, self._seq, expected, problem)
+                return
+            if parsed.prev_hash != self._last_hash:
+                self._broken = AuditVerification(
+                    False, self._seq, expected, "prev_hash does not link to the record before"
+                )
+                return
+            self._seq, self._last_hash = parsed.seq, parsed.hash
+        self._size = size
 
     def verify(self) -> AuditVerification:
         """Check every record and the chain head; report the first bad seq."""

@@ -15,9 +15,13 @@ the inner executor:
     =================================  =========  ========
 
 An open breaker raises ``CircuitOpenError`` before anything is sent and before any rate
-budget is spent. For ``submit`` that leaves the intent in the engine's journal; the caller
-resolves it later by client order id, as after any transient failure. ``venue`` and
-``connect`` pass straight through.
+budget is spent. For ``submit`` the error is a ``SubmitRefusedError``: a
+``CircuitOpenError`` that is also the core's ``OrderNotSentError``, so the engine closes
+the journaled intent at once as rejected, "not sent: ...", instead of leaving it
+``pending_submit`` for reconciliation to flag. A submit whose rate budget did not come
+free in time is refused the same way (``SubmitThrottledError``). Any other failure of a
+submit leaves its outcome unknown: the caller resolves it by client order id and never
+resends. ``venue`` and ``connect`` pass straight through.
 """
 
 from __future__ import annotations
@@ -26,18 +30,32 @@ from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import TypeVar
 
+from ai_trader.core.errors import OrderNotSentError
 from ai_trader.core.ids import ClientOrderId
 from ai_trader.domain.fills import Fill
 from ai_trader.domain.orders import Order
 from ai_trader.domain.venue_state import VenueOrderState
 from ai_trader.ports.executor import Executor, ReportHandler
-from ai_trader.resilience.breaker import BreakerRegistry
-from ai_trader.resilience.rate_gate import RateGate, UnknownProviderError
+from ai_trader.resilience.breaker import BreakerRegistry, CircuitOpenError
+from ai_trader.resilience.rate_gate import RateGate, RateGateTimeoutError, UnknownProviderError
 
 T = TypeVar("T")
 
 ORDERS = "orders"
 QUERIES = "queries"
+
+
+class SubmitRefusedError(CircuitOpenError, OrderNotSentError):
+    """An open breaker refused a submit: the order was not sent."""
+
+    def __init__(self, refused: CircuitOpenError) -> None:
+        OrderNotSentError.__init__(self, str(refused))
+        self.breaker = refused.breaker
+        self.retry_at = refused.retry_at
+
+
+class SubmitThrottledError(RateGateTimeoutError, OrderNotSentError):
+    """The rate gate gave up waiting for a submit's budget: the order was not sent."""
 
 
 class ResilientExecutor:
@@ -67,7 +85,16 @@ class ResilientExecutor:
     # -- the Executor port --------------------------------------------------------------
 
     def submit(self, order: Order) -> None:
-        self._call(ORDERS, "order", self._inner.submit, order)
+        try:
+            self._call(ORDERS, "order", self._inner.submit, order)
+        except CircuitOpenError as exc:
+            if isinstance(exc, OrderNotSentError):
+                raise
+            raise SubmitRefusedError(exc) from exc
+        except RateGateTimeoutError as exc:
+            if isinstance(exc, OrderNotSentError):
+                raise
+            raise SubmitThrottledError(str(exc)) from exc
 
     def cancel(self, client_order_id: ClientOrderId) -> None:
         self._call(ORDERS, "cancel", self._inner.cancel, client_order_id)

@@ -10,6 +10,17 @@
   symbol whose quantities differ by more than ``position_tolerance`` drifts. The drift
   notes how many of the symbol's venue fills the journal lacks.
 
+Before comparing, each ``pending_submit`` order of the journal (a submit whose answer never
+came: a timeout, a lost connection) is looked up at the venue by its client order id, as
+recovery does. When the venue has it, its outcome — acceptance, the fills the journal
+lacks, a cancel or rejection — is journaled and passed to ``report`` (the engine's
+``process``, so the engine's book and portfolio follow; without it only the journal
+learns) and the order is compared as the venue now says. When the venue does not know
+it, the outcome is still unknown: it stays ``pending_submit`` and counts as
+``only_in_journal``; it is never assumed absent. A submit refused before it was sent is
+no longer open in the journal (the engine closed it as "not sent"), so it is not
+compared at all.
+
 Every cycle appends one JSON line to ``order_reconciliation_events.jsonl`` and one to
 ``position_reconciliation_events.jsonl`` in ``events_dir``.
 
@@ -35,7 +46,7 @@ import dataclasses
 import json
 import logging
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -45,6 +56,16 @@ from typing import Literal, Protocol
 from ai_trader.adapters.db.journal import SqlJournal
 from ai_trader.core.clock import NANOS_PER_SECOND, Clock
 from ai_trader.core.errors import ConfigurationError
+from ai_trader.core.ids import ClientOrderId
+from ai_trader.core.money import ZERO
+from ai_trader.domain.enums import OrderStatus
+from ai_trader.domain.events import (
+    Event,
+    OrderAccepted,
+    OrderCanceled,
+    OrderFilled,
+    OrderRejected,
+)
 from ai_trader.domain.fills import Fill
 from ai_trader.domain.venue_state import VenueOrderState
 
@@ -69,11 +90,16 @@ _SHOWN_IN_REASON = 5
 class ReconciliationVenue(Protocol):
     """The venue's view that reconciliation reads (``ReconcilableVenue`` has more)."""
 
+    def order_state(self, client_order_id: ClientOrderId) -> VenueOrderState | None: ...
+
     def order_states(self) -> list[VenueOrderState]: ...
 
     def fills(self) -> Sequence[Fill]: ...
 
     def positions(self) -> Mapping[str, Decimal]: ...
+
+
+ReportHandler = Callable[[Event], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +218,7 @@ class Reconciler:
         breach_after: int = 3,
         resume_after: int = 2,
         position_tolerance: Decimal = Decimal("1e-9"),
+        report: ReportHandler | None = None,
     ) -> None:
         if breach_after < 1 or resume_after < 1:
             raise ConfigurationError(
@@ -204,6 +231,7 @@ class Reconciler:
             )
         self._journal = journal
         self._venue = venue
+        self._engine_report = report
         self._clock = clock
         self._order_events = Path(events_dir) / ORDER_EVENTS_FILE
         self._position_events = Path(events_dir) / POSITION_EVENTS_FILE
@@ -289,10 +317,11 @@ class Reconciler:
     # -- comparison -------------------------------------------------------------------
 
     def _compare_orders(self) -> list[OrderMismatch]:
-        journal_open = {row.client_order_id: row for row in self._journal.open_orders()}
         venue_states: dict[str, VenueOrderState] = {
             s.order.client_order_id: s for s in self._venue.order_states()
         }
+        self._resolve_pending(venue_states)
+        journal_open = {row.client_order_id: row for row in self._journal.open_orders()}
         found: list[OrderMismatch] = []
         for cid, row in journal_open.items():
             state = venue_states.get(cid)
@@ -314,6 +343,49 @@ class Reconciler:
                 OrderMismatch(kind, cid, state.order.symbol, journal_status, state.status.value)
             )
         return found
+
+    def _resolve_pending(self, venue_states: dict[str, VenueOrderState]) -> None:
+        """Ask the venue, by client order id, about each ``pending_submit`` order and report
+        what it has; an order it does not know is left as it is (outcome unknown)."""
+        for row in self._journal.open_orders():
+            if row.status != OrderStatus.PENDING_SUBMIT:
+                continue
+            cid = ClientOrderId(row.client_order_id)
+            state = venue_states.get(cid) or self._venue.order_state(cid)
+            if state is None:
+                continue
+            venue_states[cid] = state
+            logger.warning(
+                "reconciliation: pending order %s is %s at the venue; recorded",
+                cid,
+                state.status.value,
+            )
+            self._report_state(state)
+
+    def _report(self, event: Event) -> None:
+        """Journal first (a fill already journaled is ignored), then the engine, whose
+        book may already hold what the journal lost (a batch whose commit failed)."""
+        self._journal.record_event(event)
+        if self._engine_report is not None:
+            self._engine_report(event)
+
+    def _report_state(self, state: VenueOrderState) -> None:
+        order, ts = state.order, self._clock.timestamp_ns()
+        cid = order.client_order_id
+        if state.venue_order_id is not None:
+            self._report(OrderAccepted(order, state.venue_order_id, ts))
+        known = {_fill_key(fill) for fill in self._journal.fills(cid)}
+        missing = [f for f in self._venue.fills() if f.client_order_id == cid]
+        remaining = state.remaining if state.remaining is not None else ZERO
+        for index, fill in enumerate(missing):
+            if _fill_key(fill) in known:
+                continue
+            later = sum((f.quantity for f in missing[index + 1 :]), ZERO)
+            self._report(OrderFilled(fill, remaining + later, ts))
+        if state.status is OrderStatus.CANCELED:
+            self._report(OrderCanceled(cid, state.reason or "closed at venue", ts))
+        elif state.status is OrderStatus.REJECTED:
+            self._report(OrderRejected(order, state.reason, ts))
 
     def _compare_positions(self) -> list[PositionDrift]:
         local = {s: p.quantity for s, p in self._journal.positions_from_fills().items()}

@@ -275,7 +275,13 @@ class TradingFacade:
         engine.subscribe_bars(self._on_bar)
         engine.risk.capital_fraction = self.capital.current().fraction
         self.reconciliation = ReconciliationLoop(
-            Reconciler(self.storage.journal, session.venue, LiveClock(), self.results_dir),
+            Reconciler(
+                self.storage.journal,
+                session.venue,
+                LiveClock(),
+                self.results_dir,
+                report=engine.process,
+            ),
             self.settings.reconciliation_interval_seconds,
         )
         if not self.reconciliation.reconciler.reconcile_at_start():

@@ -165,12 +165,36 @@ def test_a_broken_chain_refuses_appends_naming_the_first_bad_seq(tmp_path: Path)
     assert len(_lines(tmp_path)) == 4
 
 
-def test_a_journal_changed_behind_its_back_refuses_appends(tmp_path: Path) -> None:
-    journal = _fill(tmp_path, 2)
-    _fill(tmp_path, 0).append("other", "operator_action", "second writer")
+def test_two_writers_share_one_chain(tmp_path: Path) -> None:
+    """The service and ``ai-trader incident ack`` append to the same journal."""
+    service = _fill(tmp_path, 2)
+    command_line = AuditJournal(tmp_path)
+
+    command_line.append("oncall", "incident_ack", "ack from the command line")
+    after = service.append("operator", "mode_change", "halt from the API")
+    command_line.append("oncall", "incident_resolve", "resolved")
+
+    assert after.seq == 4
+    verification = AuditJournal(tmp_path).verify()
+    assert verification.ok, verification.problem
+    assert verification.records == 5
+    assert AuditJournal(tmp_path).head() == service.head()
+
+
+def test_a_journal_rewritten_behind_its_back_refuses_appends(tmp_path: Path) -> None:
+    journal = _fill(tmp_path, 3)
+    lines = _lines(tmp_path)
+    _write_lines(tmp_path, lines[:2])  # truncated by someone else
     with pytest.raises(ConfigurationError, match="changed since it was opened"):
         journal.append("operator", "operator_action", "would fork the chain")
-    assert AuditJournal(tmp_path).verify().ok
+
+
+def test_a_forged_record_appended_behind_its_back_refuses_appends(tmp_path: Path) -> None:
+    journal = _fill(tmp_path, 2)
+    lines = _lines(tmp_path)
+    _write_lines(tmp_path, [*lines, lines[-1]])  # a copy of the last record: bad seq/link
+    with pytest.raises(ConfigurationError, match="broken at seq 3"):
+        journal.append("operator", "operator_action", "after the forgery")
 
 
 @pytest.mark.parametrize(

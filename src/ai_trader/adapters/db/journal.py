@@ -4,6 +4,12 @@
 the executor may have seen is always on disk. ``record_event`` moves the order's status
 and stores fills once per (venue, venue order id, trade id): a repeated fill is ignored.
 The queries at the bottom are what crash recovery reads back.
+
+A write the database refuses for the moment (SQLite's ``database is locked`` after the
+busy timeout, a PostgreSQL connection lost: SQLAlchemy's ``OperationalError``) raises
+``JournalUnavailableError`` ("journal unavailable: <the driver's message>"), so callers
+need not know SQLAlchemy. A refused ``record_intent`` wrote nothing: the order must not
+be sent.
 """
 
 from __future__ import annotations
@@ -27,12 +33,12 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ai_trader.adapters.db.models import AuditEventRow, FillRow, OrderRow
 from ai_trader.core.clock import datetime_to_ns, ns_to_datetime
-from ai_trader.core.errors import InvariantViolation
+from ai_trader.core.errors import InvariantViolation, JournalUnavailableError
 from ai_trader.core.ids import ClientOrderId, TradeId, VenueOrderId
 from ai_trader.domain.enums import LiquiditySide, OrderStatus, Side
 from ai_trader.domain.events import (
@@ -75,7 +81,7 @@ class SqlJournal:
         if self._batch is not None:
             yield
             return
-        with self._engine.begin() as connection:
+        with _unavailable_as_error(), self._engine.begin() as connection:
             self._batch = connection
             try:
                 yield
@@ -106,12 +112,16 @@ class SqlJournal:
         """Insert ``order`` as ``pending_submit`` and commit. Recording the same id again
         (a retry or a replay after restart) leaves the first record as it is."""
         values = self._intent_values(order)
-        with self._engine.begin() as connection:
+        with _unavailable_as_error(), self._engine.begin() as connection:
             connection.execute(_statements(connection.dialect.name).insert_order, values)
 
     def record_event(self, event: Event) -> None:
         if not isinstance(event, _JOURNALED_EVENTS):
             return  # nothing to write (OrderSubmitted, SignalGenerated): no transaction
+        with _unavailable_as_error():
+            self._record(event)
+
+    def _record(self, event: Event) -> None:
         if isinstance(event, OrderAccepted) and self._accept(event):
             return
         if isinstance(event, OrderFilled):
@@ -287,6 +297,15 @@ class SqlJournal:
                 payload=payload,
             )
         )
+
+
+@contextlib.contextmanager
+def _unavailable_as_error() -> Iterator[None]:
+    """SQLAlchemy's ``OperationalError`` (locked, connection lost) as the project's error."""
+    try:
+        yield
+    except OperationalError as exc:
+        raise JournalUnavailableError(f"journal unavailable: {exc.orig}") from exc
 
 
 _JOURNALED_EVENTS = (
