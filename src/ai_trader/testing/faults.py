@@ -22,20 +22,16 @@ from __future__ import annotations
 import contextlib
 import random
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import ClassVar, TypeVar
 
+from ai_trader.adapters.sim.intercepted import InterceptedExecutor
 from ai_trader.core.clock import Clock
 from ai_trader.core.errors import TransientVenueError
-from ai_trader.core.ids import ClientOrderId
 from ai_trader.domain.bar import Bar
-from ai_trader.domain.events import Event
-from ai_trader.domain.fills import Fill
 from ai_trader.domain.orders import Order
-from ai_trader.domain.venue_state import VenueOrderState
-from ai_trader.ports.executor import Executor, ReportHandler
+from ai_trader.ports.executor import Executor
 
 T = TypeVar("T")
 
@@ -136,82 +132,22 @@ class FaultPlan:
         return None
 
 
-class FaultyVenue:
+class FaultyVenue(InterceptedExecutor[Executor]):
     """An ``Executor`` that delegates to ``inner`` and injects ``plan``'s faults. It takes
     over ``inner``'s report handler; ``clock`` (optional) stamps ``calls``."""
 
     def __init__(self, inner: Executor, plan: FaultPlan, clock: Clock | None = None) -> None:
-        self._inner = inner
+        super().__init__(inner)
         self._plan = plan
         self._clock = clock
-        self._handler: ReportHandler | None = None
-        self._dropping = 0
         self._disconnected_for = 0
         self.calls: list[VenueCall] = []
         self.injected: Counter[str] = Counter()
-        inner.connect(self._report)
-
-    @property
-    def inner(self) -> Executor:
-        return self._inner
 
     @property
     def rate_limited(self) -> int:
         """How many calls were answered 429."""
         return self.injected[RateLimited.kind]
-
-    @contextlib.contextmanager
-    def reports_dropped(self) -> Iterator[None]:
-        """Reports the venue sends inside the block never reach the engine."""
-        self._dropping += 1
-        try:
-            yield
-        finally:
-            self._dropping -= 1
-
-    # -- the Executor port --------------------------------------------------------------
-
-    @property
-    def venue(self) -> str:
-        return self._inner.venue
-
-    def connect(self, handler: ReportHandler) -> None:
-        self._handler = handler
-
-    def submit(self, order: Order) -> None:
-        self._call("submit", self._inner.submit, order)
-
-    def cancel(self, client_order_id: ClientOrderId) -> None:
-        self._call("cancel", self._inner.cancel, client_order_id)
-
-    def query_order(self, client_order_id: ClientOrderId) -> Order | None:
-        return self._call("query_order", self._inner.query_order, client_order_id)
-
-    def open_orders(self) -> Sequence[Order]:
-        return self._call("open_orders", self._inner.open_orders)
-
-    def fills(self) -> Sequence[Fill]:
-        return self._call("fills", self._inner.fills)
-
-    def positions(self) -> Mapping[str, Decimal]:
-        return self._call("positions", self._inner.positions)
-
-    def order_state(self, client_order_id: ClientOrderId) -> VenueOrderState | None:
-        return self._call("order_state", self._inner.order_state, client_order_id)
-
-    def fills_since(self, ts_ns: int) -> Sequence[Fill]:
-        return self._call("fills_since", self._inner.fills_since, ts_ns)
-
-    def balances(self) -> Mapping[str, Decimal]:
-        return self._call("balances", self._inner.balances)
-
-    def order_states(self) -> list[VenueOrderState]:
-        """Every order the venue knows, when ``inner`` can tell (recovery asks for it)."""
-        method: Callable[[], list[VenueOrderState]] | None
-        method = getattr(self._inner, "order_states", None)
-        if method is None:
-            raise NotImplementedError(f"{type(self._inner).__name__} has no order_states()")
-        return self._call("order_states", method)
 
     # -- the market: passed through to a bar-driven venue, never faulted ------------------
 
@@ -230,10 +166,6 @@ class FaultyVenue:
         process(bar)
 
     # -- internals ----------------------------------------------------------------------
-
-    def _report(self, event: Event) -> None:
-        if self._handler is not None and not self._dropping:
-            self._handler(event)
 
     def _call(self, method: str, fn: Callable[..., T], *args: object) -> T:
         ts_ns = None if self._clock is None else self._clock.timestamp_ns()
