@@ -63,9 +63,7 @@ def test_every_procedure_test_is_in_the_map_under_its_id() -> None:
     for name in procedure_tests:
         ident = "S{}-{}".format(*re.match(r"test_S(\d)_(\d\d)", name).groups())  # type: ignore[union-attr]
         assert ident in ids, f"{name}: no map row {ident}"
-    unreferenced = procedure_tests - referenced
-    # the xfail twin of S4-02 documents a product bug; the map points at the passing test
-    assert unreferenced <= {"test_S4_02_audit_keeps_service_actions_after_a_cli_ack"}
+    assert procedure_tests - referenced == set()
 
 
 def test_runbook_links_resolve() -> None:

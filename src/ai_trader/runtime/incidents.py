@@ -131,8 +131,10 @@ class IncidentLog:
             raise ConfigurationError(f"unknown incident class {incident_class!r}")
         if severity not in SEVERITIES:
             raise ConfigurationError(f"unknown severity {severity!r}")
+        if self._unresolved_with(key) is not None:  # the common case each tick: no lock
+            return None
         with self._locked():
-            if any(i.key == key and i.resolved_at is None for i in self._incidents.values()):
+            if self._unresolved_with(key) is not None:
                 return None
             incident_id = f"INC-{len(self._incidents) + 1:04d}"
             self._append(
@@ -181,14 +183,15 @@ class IncidentLog:
 
     def clear(self, key: str, reason: str) -> Incident | None:
         """The condition behind ``key`` went away: noted on its unresolved incident."""
-        with self._locked():
-            for incident in self._incidents.values():
-                if incident.key == key and incident.resolved_at is None and not incident.cleared_at:
-                    self._append(
-                        "incident_cleared", incident_id=incident.incident_id, reason=reason
-                    )
-                    return self._incidents[incident.incident_id]
+        incident = self._unresolved_with(key)
+        if incident is None or incident.cleared_at is not None:  # each tick: no lock, no write
             return None
+        with self._locked():
+            incident = self._unresolved_with(key)
+            if incident is None or incident.cleared_at is not None:
+                return None
+            self._append("incident_cleared", incident_id=incident.incident_id, reason=reason)
+            return self._incidents[incident.incident_id]
 
     def check_ack_sla(self) -> list[Incident]:
         """Critical incidents whose ack SLA just passed without an ack (reported once)."""
@@ -227,6 +230,14 @@ class IncidentLog:
         self._offset += len(complete)
 
     # -- internals ------------------------------------------------------------------------
+
+    def _unresolved_with(self, key: str) -> Incident | None:
+        """The unresolved incident opened for ``key`` (file re-read first), if any."""
+        self.refresh()
+        for incident in self._incidents.values():
+            if incident.key == key and incident.resolved_at is None:
+                return incident
+        return None
 
     def _unresolved(self, incident_id: str, verb: str) -> Incident:
         incident = self._incidents.get(incident_id)

@@ -114,7 +114,8 @@ class ReportSchedule:
     ) -> None:
         self._database = database
         self.output_dir = output_dir
-        self._venue = venue
+        self.venue = venue
+        """The venue orders without fills are credited to (set once the session is open)."""
         self._retry_after = retry_after
         self._markers = _load_markers(output_dir / SCHEDULE_FILE)
         self._quiet_until: datetime | None = None  # nothing is due before this
@@ -178,7 +179,7 @@ class ReportSchedule:
             report = build_daily_report(self._database, slot.day, generated_at=now)
             return write_daily_report(report, self.output_dir)
         scorecard = build_tca_scorecard(
-            self._database, slot.day, venue=self._venue, generated_at=now
+            self._database, slot.day, venue=self.venue, generated_at=now
         )
         return write_tca_scorecard(scorecard, self.output_dir)
 

@@ -39,7 +39,7 @@ from sqlalchemy import MetaData, text
 
 from ai_trader import __version__
 from ai_trader.adapters.backup.sqlite_copy import integrity_check, online_copy
-from ai_trader.adapters.db import create_database_engine
+from ai_trader.adapters.db import create_database_engine, resolve_database_url
 from ai_trader.adapters.state import keys, open_state_store
 from ai_trader.config.settings import Settings
 from ai_trader.core.errors import AiTraderError
@@ -168,8 +168,9 @@ def _state(inputs: SnapshotInputs) -> dict[str, Any]:
 
 def _database(archive: _Archive, inputs: SnapshotInputs) -> None:
     url = inputs.settings.database_url
-    if url is None or url.startswith("sqlite"):
-        path = inputs.data_dir / DATABASE_FILE if url is None else Path(url.split("///", 1)[1])
+    resolved = resolve_database_url(url, inputs.data_dir / DATABASE_FILE)
+    if resolved.get_backend_name() == "sqlite":
+        path = Path(resolved.database or "")
         if not path.exists():
             raise FileNotFoundError(f"no database at {path}")
         with tempfile.TemporaryDirectory() as scratch:
@@ -180,7 +181,7 @@ def _database(archive: _Archive, inputs: SnapshotInputs) -> None:
                 raise ValueError(f"the database copy failed integrity_check: {check}")
             archive.add_file(f"database/{DATABASE_FILE}", copy)
         return
-    _dump_tables(archive, url, inputs.data_dir)
+    _dump_tables(archive, resolved.render_as_string(hide_password=False), inputs.data_dir)
 
 
 def _dump_tables(archive: _Archive, url: str, data_dir: Path) -> None:

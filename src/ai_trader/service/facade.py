@@ -272,6 +272,7 @@ class TradingFacade:
             session.session.venue.venue, lambda symbol: _mark_or_none(self.engine, symbol)
         )
         engine.subscribe(self.tca.on_event)
+        self.reports.venue = session.session.venue.venue
         engine.subscribe_bars(self._on_bar)
         engine.risk.capital_fraction = self.capital.current().fraction
         self.reconciliation = ReconciliationLoop(

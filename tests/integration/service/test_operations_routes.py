@@ -217,3 +217,9 @@ def test_a_data_quality_halt_restored_at_start_lifts_after_a_clean_cycle(
     report = facade.operations.data_quality.last_report
     assert report is not None
     assert not report.critical
+
+
+def test_the_scheduled_tca_scorecard_credits_unfilled_orders_to_the_traded_venue(
+    service: Service,
+) -> None:
+    assert service.facade.reports.venue == service.facade.session.session.venue.venue
