@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import json
 import signal
-import socket
 import sqlite3
 import subprocess
 import tarfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -31,6 +30,7 @@ from websockets.sync.client import connect
 
 from tests.acceptance.conftest import CLI, cli_environment
 from tests.integration.test_paging_webhook import Receiver
+from tests.support.running_service import free_port, wait_for
 
 pytestmark = pytest.mark.acceptance
 
@@ -40,22 +40,6 @@ GREEN = (
     '[strategy]\nname = "sma_cross"\nrisk_per_trade = 0.005\n\n'
     "[strategy.params]\nfast = 5\nslow = 20\n"
 )
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def wait_for(condition: Callable[[], Any], timeout: float = 15.0, what: str = "") -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"not in time: {what}"
-        time.sleep(0.1)
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:

@@ -27,6 +27,7 @@ from ai_trader.observability.metrics import TradingMetrics
 from ai_trader.service import schemas
 from ai_trader.service.auth import Authenticator, Principal
 from ai_trader.service.backtests import run_backtest_request
+from ai_trader.service.dashboard_routes import build_dashboard_router
 from ai_trader.service.facade import ActionRefusedError, TradingFacade
 from ai_trader.service.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from ai_trader.service.operations_routes import build_operations_router
@@ -137,6 +138,7 @@ def create_app(
     _install_routes(app)
     app.include_router(build_resilience_router(require(Role.VIEWER), require(Role.OPERATOR)))
     app.include_router(build_operations_router(require(Role.VIEWER), require(Role.OPERATOR)))
+    app.include_router(build_dashboard_router(require(Role.VIEWER)))
     return app
 
 

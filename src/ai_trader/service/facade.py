@@ -579,6 +579,13 @@ class TradingFacade:
             self._sync_mode()
         if self.hub.subscribers:
             self.hub.publish({"type": "bar", **_bar_message(bar)})
+            self.hub.publish(
+                {
+                    "type": "equity",
+                    "ts": ns_to_datetime(bar.ts_event).isoformat(),
+                    "equity": self.engine.portfolio.equity_float(),
+                }
+            )
 
     def _on_event(self, event: Event) -> None:
         if isinstance(event, OrderSubmitted):

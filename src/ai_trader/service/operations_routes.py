@@ -96,7 +96,7 @@ def build_operations_router(
         return IncidentsResponse(
             run_id=log.run_id,
             ack_sla_seconds=ACK_SLA_SECONDS,
-            incidents=[_view(incident) for incident in reversed(found)],
+            incidents=[incident_view(incident) for incident in reversed(found)],
         )
 
     @router.post(
@@ -109,7 +109,7 @@ def build_operations_router(
         incident_id: str, body: IncidentChange, request: Request, who: operator
     ) -> IncidentView:
         operations = _facade(request).operations
-        return _view(operations.ack(incident_id, who.name, body.notes))
+        return incident_view(operations.ack(incident_id, who.name, body.notes))
 
     @router.post(
         "/incidents/{incident_id}/resolve",
@@ -121,7 +121,7 @@ def build_operations_router(
         incident_id: str, body: IncidentChange, request: Request, who: operator
     ) -> IncidentView:
         operations = _facade(request).operations
-        return _view(operations.resolve(incident_id, who.name, body.notes))
+        return incident_view(operations.resolve(incident_id, who.name, body.notes))
 
     @router.get(
         "/data-quality",
@@ -154,7 +154,7 @@ def _facade(request: Request) -> TradingFacade:
     return facade
 
 
-def _view(incident: Incident) -> IncidentView:
+def incident_view(incident: Incident) -> IncidentView:
     document = incident.to_dict()
     document["incident_class"] = document.pop("class")
     return IncidentView.model_validate(document)

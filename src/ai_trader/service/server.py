@@ -9,9 +9,11 @@ import logging
 import os
 import signal
 import socket
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
+from typing import TextIO
 
 import uvicorn
 from prometheus_client import CollectorRegistry
@@ -112,6 +114,7 @@ def _serve(settings: Settings, options: ServeOptions, storage: Storage) -> int:
         settings.api_host,
         settings.api_port,
     )
+    announce_dashboard(settings)
     try:
         server.run()
     finally:
@@ -188,6 +191,23 @@ def _require_credentials(settings: Settings, auth: Authenticator, storage: Stora
         LOCAL_TOKEN_NAME,
         path,
     )
+
+
+def announce_dashboard(settings: Settings, stream: TextIO | None = None) -> None:
+    """Tell the user where the dashboard is. On loopback with the local admin token, the
+    link signs in by itself (the token rides in the URL fragment, which the browser never
+    sends to a server); it goes to the terminal only, never into the log files."""
+    url = f"http://{_url_host(settings.api_host)}:{settings.api_port}/"
+    path = settings.data_dir / LOCAL_TOKEN_FILE
+    if is_loopback(settings.api_host) and path.exists():
+        token = path.read_text(encoding="utf-8").strip()
+        print(f"\nDashboard: {url}#token={token}\n", file=stream or sys.stderr, flush=True)
+    else:
+        logger.info("dashboard at %s (sign in with an API token)", url)
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
 
 
 def _log_effective_mode(settings: Settings) -> None:

@@ -178,6 +178,12 @@ class SqlJournal:
         with self._sessions() as session:
             return [_fill_from_row(row) for row in session.scalars(query)]
 
+    def recent_fills(self, limit: int) -> list[Fill]:
+        """The latest ``limit`` recorded fills, newest first."""
+        query = select(FillRow).order_by(FillRow.timestamp.desc(), FillRow.id.desc()).limit(limit)
+        with self._sessions() as session:
+            return [_fill_from_row(row) for row in session.scalars(query)]
+
     def positions_from_fills(self) -> dict[str, Position]:
         """Positions rebuilt by replaying every recorded fill."""
         positions: dict[str, Position] = {}
