@@ -5,83 +5,35 @@ go degraded, close all, stop with SIGTERM (exit 0, results written)."""
 from __future__ import annotations
 
 import shutil
-import signal
 import socket
 import subprocess
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 
 from tests.acceptance.conftest import CLI, RunCli, cli_environment
+from tests.support.running_service import RunningService as Running
+from tests.support.running_service import free_port, running_service, start_service
 
 pytestmark = pytest.mark.acceptance
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@dataclass
-class Running:
-    process: subprocess.Popen[str]
-    url: str
-    token: str
-    directory: Path
-
-    def client(self) -> httpx.Client:
-        return httpx.Client(
-            base_url=self.url, headers={"Authorization": f"Bearer {self.token}"}, timeout=10
-        )
-
-
 def start(directory: Path, *extra: str, env: dict[str, str] | None = None) -> Running:
-    port = free_port()
-    process = subprocess.Popen(
-        [str(CLI), "run", "--port", str(port), "--bar-seconds", "0.05", *extra],
-        cwd=directory,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        text=True,
-        env={**cli_environment(), **(env or {})},
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        assert process.poll() is None, process.communicate()[0]
-        try:
-            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        assert time.monotonic() < deadline, "the service did not come up"
-        time.sleep(0.2)
-    token = (directory / "data" / "local_admin.token").read_text().strip()
-    return Running(process, url, token, directory)
+    return start_service(directory, {**cli_environment(), **(env or {})}, *extra)
 
 
 def stop(running: Running) -> str:
-    running.process.send_signal(signal.SIGTERM)
-    output, _ = running.process.communicate(timeout=60)
+    output = running.stop()
     assert running.process.returncode == 0, output
     return output
 
 
 @pytest.fixture
 def service(tmp_path: Path) -> Iterator[Running]:
-    running = start(tmp_path)
-    try:
+    with running_service(tmp_path, cli_environment()) as running:
         yield running
-    finally:
-        if running.process.poll() is None:
-            running.process.kill()
-            running.process.communicate()
 
 
 def test_run_when_operated_over_http_and_cli_then_trades_halts_and_stops_cleanly(
@@ -124,6 +76,10 @@ def test_run_when_operated_over_http_and_cli_then_trades_halts_and_stops_cleanly
     assert list((service.directory / "results" / "runs").glob("*/stats.json"))
     assert list((service.directory / "results" / "runs").glob("*/ops_slo_events.jsonl"))
     assert (service.directory / "logs" / "app.log").stat().st_size > 0
+    assert f"Dashboard: {service.url}/#token={service.token}" in output
+    assert service.token not in (service.directory / "logs" / "app.log").read_text(), (
+        "the sign-in link goes to the terminal only, never into the log files"
+    )
 
 
 def test_run_when_restarted_then_mode_and_account_survive(tmp_path: Path) -> None:

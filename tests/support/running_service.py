@@ -68,10 +68,9 @@ class RunningService:
         return self.output
 
 
-@contextmanager
-def running_service(
+def start_service(
     directory: Path, env: dict[str, str], *args: str, bar_seconds: float = 0.05
-) -> Iterator[RunningService]:
+) -> RunningService:
     """Start ``ai-trader run`` in ``directory`` with ``env`` and wait until ``/health``
     answers; the local admin token it issues on first start is the service's token."""
     port = free_port()
@@ -95,9 +94,26 @@ def running_service(
 
     try:
         wait_for(up, timeout=60, what="the service answers /health")
-        token = (directory / "data" / "local_admin.token").read_text().strip()
-        yield RunningService(process, url, token, directory)
+    except BaseException:
+        kill(process)
+        raise
+    token = (directory / "data" / "local_admin.token").read_text().strip()
+    return RunningService(process, url, token, directory)
+
+
+def kill(process: subprocess.Popen[str]) -> None:
+    if process.poll() is None:
+        process.kill()
+        process.communicate()
+
+
+@contextmanager
+def running_service(
+    directory: Path, env: dict[str, str], *args: str, bar_seconds: float = 0.05
+) -> Iterator[RunningService]:
+    """:func:`start_service`, killed on the way out if still running."""
+    running = start_service(directory, env, *args, bar_seconds=bar_seconds)
+    try:
+        yield running
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
+        kill(running.process)
