@@ -158,9 +158,7 @@ def test_halt_then_close_all(
     page.click("#open-close-all")
     confirm_with(page, "flatten for the drill", service.token)
     expect(page.locator("#toast")).to_contain_text("closing orders sent")
-    wait_for(
-        lambda: not service.get("/status")["portfolio"]["positions"], what="positions flatten"
-    )
+    wait_for(lambda: not service.get("/status")["portfolio"]["positions"], what="positions flatten")
     expect(page.locator("#positions tbody")).to_contain_text("flat", timeout=10_000)
     save_screenshot(page, "dashboard-halted")
     assert console_errors == []
@@ -184,6 +182,23 @@ def test_phone_layout_fits_the_screen(
         save_screenshot(page, "dashboard-phone")
     finally:
         context.close()
+    assert console_errors == []
+
+
+def test_latest_backtest_report_downloads_from_the_dashboard(
+    page: Page, service: RunningService, console_errors: ConsoleErrors
+) -> None:
+    open_dashboard(page, service)
+    expect(page.locator("#report-status")).to_contain_text("none yet")
+    with service.client() as client:
+        made = client.post("/paper/backtest", json={"bars": 3000, "report": True})
+    assert made.status_code == 200, made.text
+    page.reload()
+    expect(page.locator("#report-download")).to_be_visible()
+    with page.expect_download() as download:
+        page.click("#report-download")
+    saved = Path(download.value.path()).read_text(encoding="utf-8")
+    assert saved == made.text, "the dashboard hands over the report the service made"
     assert console_errors == []
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from ai_trader.domain.roles import Role
 from tests.integration.service.conftest import Service
 from tests.support.running_service import wait_for
+
+from ai_trader.domain.roles import Role
 
 pytestmark = pytest.mark.integration
 
