@@ -86,7 +86,35 @@ def test_backtest_on_a_csv_file_with_default_output_directory(
     assert stats["symbol"] == "BARS"
 
 
+def test_backtest_with_report_writes_report_html_and_prints_its_path(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    out = tmp_path / "run"
+    result = run_cli(
+        "backtest", "--data", "synthetic", "--bars", "3000", "--seed", "5", "--report",
+        "--output", str(out),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    report = out / "report.html"
+    page = report.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>")
+    assert page.rstrip().endswith("</html>")
+    assert page.count("Plotly.newPlot(") == 4
+    printed = {line.split(":", 1)[0].strip(): line.split(":", 1)[1].strip()
+               for line in result.stdout.splitlines() if ": " in line}  # fmt: skip
+    assert printed["report"] == str(report)
+
+
+def test_backtest_without_report_flag_writes_no_report(run_cli: RunCli, tmp_path: Path) -> None:
+    result = run_cli("backtest", "--bars", "500", "--output", str(tmp_path / "run"))
+    assert result.returncode == 0, result.stderr
+    assert not (tmp_path / "run" / "report.html").exists()
+    assert "report:" not in result.stdout
+
+
 BAD_INPUTS = [
+    (["--report", "report.html"], "unexpected extra argument"),
+    (["--report", "--strategy", "smacross"], "did you mean 'sma_cross'"),
     (["--strategy", "smacross"], "did you mean 'sma_cross'"),
     (["--param", "fast=1"], "must be an integer in [2, 500]"),
     (["--param", "fsat=3"], "did you mean 'fast'"),

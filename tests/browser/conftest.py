@@ -36,8 +36,11 @@ def _in_ci() -> bool:
     return os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """Per module, not per session: Playwright's sync API keeps an event loop marked as
+    running on this thread while it is started, which would break every later test that
+    calls ``asyncio.run``."""
     if not os.access(CHROMIUM, os.X_OK):
         message = f"no Chromium at {CHROMIUM} (scripts/install_chromium installs it)"
         if _in_ci():

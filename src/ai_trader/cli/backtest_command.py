@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from ai_trader.backtest.html_report import REPORT_FILE, write_html_report
 from ai_trader.backtest.runner import run_backtest
 from ai_trader.cli.options import (
     SYNTHETIC,
@@ -53,9 +54,16 @@ def backtest(
     output: Annotated[
         Path | None, typer.Option(help="result directory (default results/runs/<run_id>)")
     ] = None,
+    report: Annotated[
+        bool,
+        typer.Option(
+            "--report/--no-report",
+            help=f"also write {REPORT_FILE}: charts, statistics and trades in one offline file",
+        ),
+    ] = False,
 ) -> None:
     """Backtest a strategy; print its statistics and write stats.json, trades.csv,
-    fills.csv and equity.csv."""
+    fills.csv and equity.csv (and with --report a self-contained report.html)."""
     spec = session_spec(
         strategy,
         param,
@@ -84,6 +92,8 @@ def backtest(
     directory = output or Path("results") / "runs" / run_id
     extra = {"data": data, "symbol": series.symbol, "seed": seed if data == SYNTHETIC else None}
     files = write_results(result, directory, extra)
+    if report:
+        files["report"] = write_html_report(result, series, directory / REPORT_FILE, extra)
     title = f"{strategy} on {series.symbol} — run {run_id}"
     print_run(console, title, stats_document(result, extra), files)
 

@@ -31,6 +31,7 @@ from pydantic_settings.sources.utils import parse_env_vars
 
 from ai_trader.config.config_file import read_config
 from ai_trader.core.errors import ConfigurationError
+from ai_trader.domain.roles import Role
 
 TIMEFRAME_SECONDS: dict[str, int] = {
     "1s": 1,
@@ -60,6 +61,7 @@ SECRET_FIELDS = (
     "exchange_api_key",
     "exchange_api_secret",
     "slo_paging_webhook_url",
+    "slack_signing_secret",
 )
 URL_FIELDS = ("database_url", "redis_url")
 SYMBOL_PART = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
@@ -126,6 +128,12 @@ class Settings(BaseSettings):
     slo_paging_min_severity: Literal["critical", "warning"] = "critical"
     data_quality_jump_sigma: float = Field(8.0, gt=0, allow_inf_nan=False)
     data_quality_interval_seconds: float = Field(10.0, gt=0, le=3600, allow_inf_nan=False)
+    slack_signing_secret: SecretStr | None = Field(
+        None, description="Slack app signing secret; chat-ops (/slack/commands) is off when unset"
+    )
+    slack_user_roles: Annotated[dict[str, Role], NoDecode] = Field(
+        default_factory=dict, description="Slack user id → role, as U012AB3CD:operator,U045:viewer"
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -202,6 +210,25 @@ class Settings(BaseSettings):
         if self.slo_paging_enabled and self.slo_paging_webhook_url is None:
             raise ValueError("SLO_PAGING_WEBHOOK_URL is required when SLO_PAGING_ENABLED=true")
         return self
+
+    @field_validator("slack_user_roles", mode="before")
+    @classmethod
+    def _parse_user_roles(cls, value: object) -> object:
+        """``U012AB3CD:operator,U045EF6GH:viewer`` (Slack user id, a colon, a role)."""
+        if not isinstance(value, str):
+            return value
+        roles: dict[str, str] = {}
+        allowed = ", ".join(role.value for role in Role)
+        for entry in (item.strip() for item in value.split(",") if item.strip()):
+            user, colon, role = (part.strip() for part in entry.partition(":"))
+            if not (user and colon and role):
+                raise ValueError(f"entry {entry!r} must be USER_ID:ROLE, e.g. U012AB3CD:operator")
+            if role.lower() not in allowed.split(", "):
+                raise ValueError(f"role {role!r} of {user} must be one of {allowed}")
+            if user in roles:
+                raise ValueError(f"user {user} is listed more than once")
+            roles[user] = role.lower()
+        return roles
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request, WebSocket, status
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.websockets import WebSocketDisconnect
 
@@ -26,12 +26,17 @@ from ai_trader.domain.roles import Role
 from ai_trader.observability.metrics import TradingMetrics
 from ai_trader.service import schemas
 from ai_trader.service.auth import Authenticator, Principal
-from ai_trader.service.backtests import run_backtest_request
+from ai_trader.service.backtests import (
+    latest_report,
+    run_backtest_report,
+    run_backtest_request,
+)
 from ai_trader.service.dashboard_routes import build_dashboard_router
 from ai_trader.service.facade import ActionRefusedError, TradingFacade
 from ai_trader.service.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from ai_trader.service.operations_routes import build_operations_router
 from ai_trader.service.resilience_routes import build_resilience_router
+from ai_trader.service.slack_app import build_slack_router
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +52,11 @@ MUTATION_ERRORS: dict[int | str, dict[str, Any]] = {
     **ERRORS,
     409: {"model": schemas.ErrorResponse, "description": "refused now (risk, halt, no price)"},
     422: {"model": schemas.ErrorResponse, "description": "invalid request"},
+}
+
+BACKTEST_RESPONSES: dict[str, Any] = {
+    "description": "statistics as JSON; with report=true the HTML report",
+    "content": {"text/html": {"schema": {"type": "string"}}},
 }
 
 
@@ -139,6 +149,7 @@ def create_app(
     app.include_router(build_resilience_router(require(Role.VIEWER), require(Role.OPERATOR)))
     app.include_router(build_operations_router(require(Role.VIEWER), require(Role.OPERATOR)))
     app.include_router(build_dashboard_router(require(Role.VIEWER)))
+    app.include_router(build_slack_router(settings, facade))
     return app
 
 
@@ -403,12 +414,34 @@ def _install_routes(app: FastAPI) -> None:  # noqa: C901 - one place lists every
         "/paper/backtest",
         response_model=schemas.BacktestResponse,
         tags=["backtest"],
-        responses=MUTATION_ERRORS,
+        responses={**MUTATION_ERRORS, 200: BACKTEST_RESPONSES},
     )
-    def backtest(body: schemas.BacktestRequest, who: Operator) -> schemas.BacktestResponse:
+    def backtest(
+        body: schemas.BacktestRequest, who: Operator, facade: Facade
+    ) -> schemas.BacktestResponse | Response:
         """Backtest a strategy on the seeded synthetic market: stats, equity curve, trades
-        with fees. Operator role: it costs CPU the trading loop shares."""
+        with fees; with ``report: true`` the self-contained HTML report instead, also kept
+        as the latest (``GET /reports/backtest/latest``). Operator role: it costs CPU the
+        trading loop shares."""
+        if body.report:
+            return HTMLResponse(run_backtest_report(body, facade.reports.output_dir))
         return run_backtest_request(body)
+
+    @app.get(
+        "/reports/backtest/latest",
+        response_class=HTMLResponse,
+        tags=["backtest"],
+        responses={
+            **ERRORS,
+            200: {"content": {"text/html": {"schema": {"type": "string"}}}},
+            404: {"model": schemas.ErrorResponse, "description": "no report made yet"},
+        },
+    )
+    def latest_backtest_report(who: Viewer, facade: Facade) -> FileResponse:
+        """The last backtest report the service made (``POST /paper/backtest`` with
+        ``report: true``), one offline HTML file."""
+        path = latest_report(facade.reports.output_dir)
+        return FileResponse(path, media_type="text/html", headers={"Cache-Control": "no-store"})
 
     # -- websocket ----------------------------------------------------------------------
 

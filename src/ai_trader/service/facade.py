@@ -1008,6 +1008,10 @@ class TradingFacade:
         self._audit(actor, "snapshot_capture", reason, {"path": str(result.path)})
         return result
 
+    def audit_chat_command(self, actor: str, reason: str, details: dict[str, Any]) -> None:
+        """Record a chat-ops command and its outcome (``docs/operations/chatops.md``)."""
+        self._audit(actor, "chat_command", reason, details)
+
     def _audit(
         self, actor: str, action: str, reason: str, details: dict[str, Any] | None = None
     ) -> None:

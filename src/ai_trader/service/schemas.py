@@ -336,6 +336,11 @@ class BacktestRequest(Model):
     commission: float = Field(0.001, ge=0, le=0.1)
     slippage_bps: float = Field(0.0, ge=0, le=1000)
     sizing: str = Field("all_in", max_length=32)
+    report: bool = Field(
+        False,
+        description="answer with the self-contained HTML report (text/html) instead of JSON; "
+        "it is also kept as the latest report (GET /reports/backtest/latest)",
+    )
 
 
 class EquityPoint(Model):
