@@ -30,16 +30,11 @@ from websockets.sync.client import connect
 
 from tests.acceptance.conftest import CLI, cli_environment
 from tests.integration.test_paging_webhook import Receiver
-from tests.support.running_service import free_port, wait_for
+from tests.support.running_service import free_port, wait_for, write_canary_configs
 
 pytestmark = pytest.mark.acceptance
 
 SYMBOL = "SYN/USD"
-BLUE = '[strategy]\nname = "sma_cross"\n\n[strategy.params]\nfast = 10\nslow = 30\n'
-GREEN = (
-    '[strategy]\nname = "sma_cross"\nrisk_per_trade = 0.005\n\n'
-    "[strategy.params]\nfast = 5\nslow = 20\n"
-)
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -116,9 +111,7 @@ class Service:
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     directory = tmp_path_factory.mktemp("runbook")
-    (directory / "config").mkdir()
-    (directory / "config" / "blue.toml").write_text(BLUE)
-    (directory / "config" / "green.toml").write_text(GREEN)
+    write_canary_configs(directory)
     receiver = Receiver()
     port = free_port()
     env = {

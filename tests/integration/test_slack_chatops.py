@@ -20,7 +20,12 @@ import pytest
 
 from tests.acceptance.conftest import cli_environment
 from tests.integration.test_paging_webhook import Receiver
-from tests.support.running_service import RunningService, running_service, wait_for
+from tests.support.running_service import (
+    RunningService,
+    running_service,
+    wait_for,
+    write_canary_configs,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -33,6 +38,7 @@ NAMES = {OPERATOR: "olivia", VIEWER: "victor", STRANGER: "mallory"}
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningService]:
     directory = tmp_path_factory.mktemp("chatops")
+    write_canary_configs(directory)
     env = {**cli_environment(), "SLACK_SIGNING_SECRET": SECRET, "SLACK_USER_ROLES": ROLES}
     with running_service(directory, env) as running:
         yield running
@@ -236,16 +242,20 @@ def test_capital_stage_when_operator_then_staged_or_refused_clearly(
     assert record["details"]["outcome"] == "failed"
 
 
-def test_canary_switch_when_operator_then_answered_without_traceback(
+def test_canary_switch_when_operator_then_green_is_active_and_audited(
     service: RunningService,
 ) -> None:
     reply = command(service, "/canary green try the new parameters", OPERATOR)
 
-    # no colour is configured in a scratch directory: either switched or refused clearly
-    assert reply["blocks"][0]["text"]["text"] in ("Canary switched to green", "Refused")
-    assert "Traceback" not in json.dumps(reply)
+    assert reply["response_type"] == "in_channel", reply
+    assert reply["blocks"][0]["text"]["text"] == "Canary switched to green"
+    assert service.get("/canary")["active"] == "green"
     (record,) = chat_records(service, "/canary green try the new parameters")
-    assert record["details"]["outcome"] in ("accepted", "failed")
+    assert record["details"]["outcome"] == "accepted"
+
+    refused = command(service, "/canary purple", OPERATOR)
+    assert refused["response_type"] == "ephemeral"
+    assert service.get("/canary")["active"] == "green"
 
 
 def test_snapshot_now_when_operator_then_ack_at_once_and_result_to_response_url(

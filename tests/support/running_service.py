@@ -18,6 +18,18 @@ from typing import Any
 import httpx
 
 CLI = Path(sys.executable).parent / "ai-trader"
+BLUE = '[strategy]\nname = "sma_cross"\n\n[strategy.params]\nfast = 10\nslow = 30\n'
+GREEN = (
+    '[strategy]\nname = "sma_cross"\nrisk_per_trade = 0.005\n\n'
+    "[strategy.params]\nfast = 5\nslow = 20\n"
+)
+
+
+def write_canary_configs(directory: Path) -> None:
+    """Blue and green configurations in ``directory/config``, where the service looks."""
+    (directory / "config").mkdir(exist_ok=True)
+    (directory / "config" / "blue.toml").write_text(BLUE)
+    (directory / "config" / "green.toml").write_text(GREEN)
 
 
 def free_port() -> int:

@@ -102,6 +102,9 @@ class ModeController:
                 engine.halt_entries(reason, until_ns)
             engine.strategy_orders_enabled = True  # strategies may still exit
         else:
+            # Current first: the TradingResumed this emits is a chosen exit from the halt,
+            # not a timed halt ending (on_event would put the pre-halt mode back).
+            self.current = mode
             if (previous is Mode.HALT or operator) and engine.risk.halt is not None:
                 engine.resume_entries(f"mode {mode.value} ({actor})")
             engine.strategy_orders_enabled = mode is not Mode.MANUAL

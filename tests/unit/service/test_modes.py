@@ -132,3 +132,25 @@ def test_startup_when_stored_mode_is_halt_and_risk_already_halted_then_reason_ke
     halt = harness.engine.risk.halt
     assert halt is not None
     assert halt.reason == "halted before restart: drill"
+
+
+def test_leaving_halt_for_another_mode_when_subscribed_then_that_mode_is_kept(
+    harness: EngineHarness, state: RuntimeState
+) -> None:
+    """Leaving a halt emits TradingResumed; that must not be taken for a timed halt ending,
+    which would put back the mode from before the halt over the one the operator chose."""
+    engine = harness.engine
+    modes = ModeController(state, engine, Mode.PAPER)
+    engine.subscribe(modes.on_event)
+    modes.set(Mode.MANUAL, reason="", actor="alice")
+    modes.set(Mode.HALT, reason="news", actor="alice")
+
+    change = modes.set(Mode.AUTO, reason="news digested", actor="bob")
+
+    assert (change.previous, change.mode) == (Mode.HALT, Mode.AUTO)
+    assert modes.current is Mode.AUTO
+    assert state.mode is Mode.AUTO, "the store must hold the mode the operator chose"
+    assert modes.sync() is None
+    assert modes.last_change is not None
+    assert modes.last_change.actor == "bob"
+    assert engine.risk.halt is None
