@@ -30,7 +30,7 @@ from websockets.sync.client import connect
 
 from tests.acceptance.conftest import CLI, cli_environment
 from tests.integration.test_paging_webhook import Receiver
-from tests.support.running_service import free_port, wait_for, write_canary_configs
+from tests.support.running_service import running_service, wait_for, write_canary_configs
 
 pytestmark = pytest.mark.acceptance
 
@@ -113,7 +113,6 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     directory = tmp_path_factory.mktemp("runbook")
     write_canary_configs(directory)
     receiver = Receiver()
-    port = free_port()
     env = {
         **cli_environment(),
         "SLO_PAGING_ENABLED": "true",
@@ -121,32 +120,10 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
         "RECONCILIATION_INTERVAL_SECONDS": "1",
         "MAX_DAILY_LOSS": "0.025",
     }
-    process = subprocess.Popen(
-        [str(CLI), "run", "--port", str(port), "--bar-seconds", "0.05"],
-        cwd=directory,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        text=True,
-        env=env,
-    )
-    url = f"http://127.0.0.1:{port}"
-
-    def up() -> bool:
-        assert process.poll() is None, process.communicate()[0]
-        try:
-            return httpx.get(f"{url}/health", timeout=1).status_code == 200
-        except httpx.HTTPError:
-            return False
-
     try:
-        wait_for(up, timeout=60, what="the service answers /health")
-        token = (directory / "data" / "local_admin.token").read_text().strip()
-        yield Service(process, url, token, directory, receiver)
+        with running_service(directory, env) as running:
+            yield Service(running.process, running.url, running.token, directory, receiver)
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
         receiver.close()
 
 
