@@ -22,6 +22,7 @@ from ai_trader.core.clock import ns_to_datetime
 from ai_trader.domain.enums import SignalAction
 from ai_trader.domain.fills import Fill
 from ai_trader.service import schemas
+from ai_trader.service.backtests import LATEST_REPORT
 from ai_trader.service.facade import TradingFacade
 from ai_trader.service.operations_routes import IncidentView, incident_view
 
@@ -32,7 +33,6 @@ RECENT_FILLS = 20
 RECENT_SIGNALS = 15
 RECENT_NEWS = 15
 NEWS_FILE = "news.json"
-LATEST_BACKTEST_REPORT = Path("backtests") / "latest.html"
 LATEST_BACKTEST_ROUTE = "/reports/backtest/latest"
 VOTES = {SignalAction.ENTER_LONG: 1.0, SignalAction.ENTER_SHORT: -1.0, SignalAction.EXIT: 0.0}
 
@@ -110,7 +110,7 @@ def dashboard_state(facade: TradingFacade) -> DashboardState:
         incidents=[incident_view(i) for i in facade.operations.incidents.unresolved()],
         signals=[_with_contributions(s) for s in facade.signals(RECENT_SIGNALS).signals],
         news=read_news(facade.settings.data_dir / NEWS_FILE, RECENT_NEWS),
-        latest_backtest_report=_latest_report(facade.reports.output_dir / LATEST_BACKTEST_REPORT),
+        latest_backtest_report=_latest_report(facade.reports.output_dir / LATEST_REPORT),
     )
 
 
