@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request, WebSocket, status
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.websockets import WebSocketDisconnect
@@ -41,6 +42,7 @@ from ai_trader.service.slack_app import build_slack_router
 logger = logging.getLogger(__name__)
 
 TICK_SECONDS = 1.0
+GZIP_MINIMUM_BYTES = 2_048
 bearer = HTTPBearer(auto_error=False, description="ai-trader token (ai-trader token create)")
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
@@ -132,6 +134,9 @@ def create_app(
     app.state.authenticator = authenticator
     app.state.metrics = metrics
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.api_max_body_bytes)
+    # The dashboard polls its state (tens of kB of curve) every few seconds, often from a
+    # phone, and backtest reports are megabytes of HTML and JavaScript: both shrink 5-10x.
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES)
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
     if settings.api_cors_origins:
         from fastapi.middleware.cors import CORSMiddleware

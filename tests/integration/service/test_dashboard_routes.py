@@ -79,3 +79,15 @@ def test_state_shows_fills_positions_news_and_incidents(service: Service) -> Non
     assert state["recent_fills"][0]["symbol"] == "SYN/USD"
     assert state["news"][0]["title"] == "Rates on hold"
     assert state["incidents"][0]["title"] == "drawdown at 80 % of its limit"
+
+
+def test_state_and_reports_are_compressed_for_clients_that_ask(service: Service) -> None:
+    wait_for(lambda: service.facade.bars_seen > 50, what="bars")
+    headers = {**service.headers(), "Accept-Encoding": "gzip"}
+
+    state = service.client.get("/dashboard/state", headers=headers)
+    plain = service.client.get("/dashboard/state", headers={**headers, "Accept-Encoding": ""})
+
+    assert state.headers["content-encoding"] == "gzip"
+    assert "content-encoding" not in plain.headers
+    assert state.json()["run_id"] == plain.json()["run_id"]
