@@ -13,7 +13,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Route, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    Route,
+    ViewportSize,
+    sync_playwright,
+)
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
@@ -28,8 +35,22 @@ LAUNCH_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-LAPTOP = {"width": 1366, "height": 900}
-PHONE = {"width": 390, "height": 844}
+LAPTOP: ViewportSize = {"width": 1366, "height": 900}
+PHONE: ViewportSize = {"width": 390, "height": 844}
+
+
+def new_context(
+    browser: Browser, viewport: ViewportSize, *, offline: bool = False, phone: bool = False
+) -> BrowserContext:
+    """Pages format numbers and times for their reader: the tests read them as en-US, UTC."""
+    return browser.new_context(
+        viewport=viewport,
+        locale="en-US",
+        timezone_id="UTC",
+        offline=offline,
+        is_mobile=phone,
+        has_touch=phone,
+    )
 
 
 def _in_ci() -> bool:
@@ -87,7 +108,7 @@ def page(
     browser: Browser, console_errors: ConsoleErrors, request: pytest.FixtureRequest
 ) -> Iterator[Page]:
     """A fresh laptop-sized page; a failing test leaves a screenshot of it."""
-    yield from _page(browser.new_context(viewport=LAPTOP), console_errors, request)
+    yield from _page(new_context(browser, LAPTOP), console_errors, request)
 
 
 @pytest.fixture
@@ -95,7 +116,7 @@ def offline_page(
     browser: Browser, console_errors: ConsoleErrors, request: pytest.FixtureRequest
 ) -> Iterator[Page]:
     """A page with no network at all: only ``file://`` loads are let through."""
-    context = browser.new_context(viewport=LAPTOP, offline=True)
+    context = new_context(browser, LAPTOP, offline=True)
 
     def only_files(route: Route) -> None:
         if route.request.url.startswith("file://"):

@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.acceptance.conftest import cli_environment
-from tests.browser.conftest import PHONE, ConsoleErrors, save_screenshot
+from tests.browser.conftest import PHONE, ConsoleErrors, new_context, save_screenshot
 from tests.support.running_service import CLI, RunningService, running_service, wait_for
 
 pytestmark = [pytest.mark.acceptance, pytest.mark.slow]
@@ -167,7 +167,7 @@ def test_halt_then_close_all(
 def test_phone_layout_fits_the_screen(
     browser: Browser, service: RunningService, console_errors: ConsoleErrors
 ) -> None:
-    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    context = new_context(browser, PHONE, phone=True)
     try:
         page = context.new_page()
         console_errors.watch(page)

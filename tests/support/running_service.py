@@ -81,13 +81,15 @@ class RunningService:
 
 
 def start_service(
-    directory: Path, env: dict[str, str], *args: str, bar_seconds: float = 0.05
+    directory: Path, env: dict[str, str], *args: str, bar_seconds: float | None = 0.05
 ) -> RunningService:
     """Start ``ai-trader run`` in ``directory`` with ``env`` and wait until ``/health``
-    answers; the local admin token it issues on first start is the service's token."""
+    answers; the local admin token it issues on first start is the service's token.
+    ``bar_seconds=None`` keeps the user's default pace (one bar per timeframe)."""
     port = free_port()
+    pace = [] if bar_seconds is None else ["--bar-seconds", str(bar_seconds)]
     process = subprocess.Popen(
-        [str(CLI), "run", "--port", str(port), "--bar-seconds", str(bar_seconds), *args],
+        [str(CLI), "run", "--port", str(port), *pace, *args],
         cwd=directory,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -121,7 +123,7 @@ def kill(process: subprocess.Popen[str]) -> None:
 
 @contextmanager
 def running_service(
-    directory: Path, env: dict[str, str], *args: str, bar_seconds: float = 0.05
+    directory: Path, env: dict[str, str], *args: str, bar_seconds: float | None = 0.05
 ) -> Iterator[RunningService]:
     """:func:`start_service`, killed on the way out if still running."""
     running = start_service(directory, env, *args, bar_seconds=bar_seconds)

@@ -82,6 +82,7 @@ class DashboardState(schemas.Model):
     trading: schemas.TradingView
     portfolio: schemas.PortfolioView
     performance: schemas.PerformanceView
+    bar_seconds: float = Field(description="wall seconds between the paper market's bars")
     equity_curve: list[CurvePoint] = Field(description="at most 600 points, oldest first")
     recent_fills: list[FillRow] = Field(description="newest first")
     slo: schemas.SloResponse
@@ -104,6 +105,7 @@ def dashboard_state(facade: TradingFacade) -> DashboardState:
         trading=status.trading,
         portfolio=status.portfolio,
         performance=status.performance,
+        bar_seconds=facade.settings.bar_interval_seconds,
         equity_curve=curve_points(timestamps, values, MAX_CURVE_POINTS),
         recent_fills=[_fill_row(f) for f in fills],
         slo=facade.slo_report(),

@@ -49,6 +49,7 @@ def test_state_for_a_viewer_holds_every_panel(service: Service) -> None:
     assert answer.status_code == 200
     state = answer.json()
     assert state["mode"]["mode"] == state["trading"]["mode"]
+    assert state["bar_seconds"] == 0.02
     assert 2 <= len(state["equity_curve"]) <= 600
     assert state["equity_curve"][-1]["drawdown"] >= 0
     assert set(state["slo"]["slos"]) >= {"order_success", "latency_under_2s"}

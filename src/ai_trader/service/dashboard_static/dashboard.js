@@ -19,6 +19,7 @@
   let pollTimer = null;
   let drawPending = false;
   let pendingAction = null;
+  let barSeconds = null;
 
   // -- formatting --------------------------------------------------------------------------
 
@@ -134,6 +135,7 @@
   }
 
   function render(state) {
+    barSeconds = state.bar_seconds;
     renderMode(state.mode);
     renderCards(state);
     curve = state.equity_curve.map((p) => ({ t: Date.parse(p.ts), equity: p.equity, drawdown: p.drawdown }));
@@ -295,7 +297,8 @@
     svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
     const pad = { left: 4, right: 4, top: 16, bottom: 4 };
     if (points.length < 2) {
-      svg.replaceChildren(svgEl("text", { x: 10, y: 20 }, "waiting for bars…"));
+      const every = barSeconds ? ` (one every ${barSeconds >= 1 ? Math.round(barSeconds) : barSeconds} s)` : "";
+      svg.replaceChildren(svgEl("text", { x: 10, y: 20 }, `waiting for bars${every}…`));
       return;
     }
     const xs = points.map((p) => p[0]);
