@@ -13,7 +13,6 @@ heal clear) run on its files.
 from __future__ import annotations
 
 import json
-import signal
 import sqlite3
 import subprocess
 import tarfile
@@ -30,7 +29,12 @@ from websockets.sync.client import connect
 
 from tests.acceptance.conftest import CLI, cli_environment
 from tests.integration.test_paging_webhook import Receiver
-from tests.support.running_service import running_service, wait_for, write_canary_configs
+from tests.support.running_service import (
+    RunningService,
+    running_service,
+    wait_for,
+    write_canary_configs,
+)
 
 pytestmark = pytest.mark.acceptance
 
@@ -42,13 +46,8 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
 
 
 @dataclass
-class Service:
-    process: subprocess.Popen[str]
-    url: str
-    token: str
-    directory: Path
+class Service(RunningService):
     receiver: Receiver
-    output: str = ""
 
     def cli(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -67,19 +66,6 @@ class Service:
         assert result.returncode == 0, f"ai-trader {' '.join(args)}: {result.stderr}"
         return result.stdout
 
-    def client(self, token: str | None = None) -> httpx.Client:
-        return httpx.Client(
-            base_url=self.url,
-            headers={"Authorization": f"Bearer {token or self.token}"},
-            timeout=30,
-        )
-
-    def get(self, path: str) -> Any:
-        with self.client() as client:
-            answer = client.get(path)
-        assert answer.status_code == 200, answer.text
-        return answer.json()
-
     def post(self, path: str, body: dict[str, Any] | None = None) -> httpx.Response:
         with self.client() as client:
             return client.post(path, json=body)
@@ -90,22 +76,12 @@ class Service:
         runs = self.directory / "results" / "runs"
         return runs / run_id if run_id else max(runs.iterdir(), key=lambda p: p.stat().st_mtime)
 
-    @property
-    def running(self) -> bool:
-        return self.process.poll() is None
-
     def state(self) -> dict[str, Any]:
         document: dict[str, Any] = json.loads((self.directory / "data/bot_state.json").read_text())
         return document
 
     def audit(self) -> list[dict[str, Any]]:
         return read_jsonl(self.directory / "audit_logs" / "audit.jsonl")
-
-    def stop(self) -> str:
-        if self.running:
-            self.process.send_signal(signal.SIGTERM)
-            self.output, _ = self.process.communicate(timeout=60)
-        return self.output
 
 
 @pytest.fixture(scope="module")
@@ -624,8 +600,13 @@ def test_S4_12_incident_ack_via_cli(service: Service, executor_incident: dict[st
     assert ack["ack_by"] == "oncall"
     assert ack["notes"] == "venue ledger was locked; executor healed"
     assert ack["within_sla"] is True
+
+    def acked() -> bool:  # by id: another condition may have opened a newer incident
+        incidents = service.get("/incidents")["incidents"]
+        return next(i for i in incidents if i["incident_id"] == ident)["status"] == "acknowledged"
+
     wait_for(
-        lambda: service.get("/incidents")["incidents"][0]["status"] == "acknowledged",
+        acked,
         what="the service sees the ack",
     )
 

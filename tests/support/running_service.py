@@ -11,7 +11,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +54,7 @@ class RunningService:
     url: str
     token: str
     directory: Path
-    output: str = ""
+    output: str = field(default="", kw_only=True)
 
     def client(self, token: str | None = None) -> httpx.Client:
         return httpx.Client(
