@@ -10,6 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ai_trader.domain.bar import BarSeries, FloatArray, IntArray
+from ai_trader.portfolio.stats import drawdown_series
 from ai_trader.portfolio.trades import ClosedTrade
 
 MAX_LINE_POINTS = 5_000
@@ -62,10 +63,7 @@ def buy_and_hold(series: BarSeries, starting_cash: float) -> FloatArray:
 def drawdown(equity: FloatArray, starting_cash: float) -> FloatArray:
     """Fall from the running peak (the starting cash counts as the first peak), as a
     negative fraction: 0 at a new high, -0.25 a quarter below it."""
-    if equity.size == 0:
-        return equity
-    peaks = np.maximum.accumulate(np.concatenate(([starting_cash], equity)))[1:]
-    return np.asarray(equity / peaks - 1.0, dtype=np.float64)
+    return -drawdown_series(equity, starting_cash)
 
 
 def monthly_returns(

@@ -93,11 +93,20 @@ def compute_stats(
     )
 
 
-def max_drawdown(curve: npt.NDArray[np.float64]) -> float:
+def drawdown_series(
+    curve: npt.NDArray[np.float64], start: float | None = None
+) -> npt.NDArray[np.float64]:
+    """The fraction below the running peak at each point: 0 at a new high, 0.25 a quarter
+    below it. ``start`` (the starting cash) counts as a peak before the first point."""
     if curve.size == 0:
-        return 0.0
-    peaks = np.maximum.accumulate(curve)
-    return float(np.max(1.0 - curve / peaks))
+        return np.zeros(0, dtype=np.float64)
+    with_start = curve if start is None else np.concatenate(([start], curve))
+    peaks = np.maximum.accumulate(with_start)[len(with_start) - len(curve) :]
+    return np.asarray(1.0 - curve / peaks, dtype=np.float64)
+
+
+def max_drawdown(curve: npt.NDArray[np.float64]) -> float:
+    return float(np.max(drawdown_series(curve))) if curve.size else 0.0
 
 
 def _periods_per_year(timestamps: npt.NDArray[np.int64]) -> float | None:

@@ -12,11 +12,11 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from ai_trader.core.clock import ns_to_datetime
 from ai_trader.core.files import write_text_atomically
+from ai_trader.portfolio.stats import drawdown_series
 from ai_trader.runtime.result import RunResult
 
 STATS_FILE = "stats.json"
@@ -103,16 +103,13 @@ def fills_frame(result: RunResult) -> pd.DataFrame:
 def equity_frame(result: RunResult) -> pd.DataFrame:
     curve = result.session.engine.portfolio.equity_curve
     values = curve.values
-    start = float(result.session.spec.cash)
-    peaks = np.maximum.accumulate(np.concatenate(([start], values)))[1:] if values.size else values
-    frame = pd.DataFrame(
+    return pd.DataFrame(
         {
             "timestamp": pd.to_datetime(curve.timestamps, unit="ns", utc=True),
             "equity": values,
-            "drawdown": 1.0 - values / peaks if values.size else values,
+            "drawdown": drawdown_series(values, float(result.session.spec.cash)),
         }
     )
-    return frame
 
 
 def _strategy_params(result: RunResult) -> dict[str, Any]:

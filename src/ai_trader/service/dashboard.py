@@ -21,6 +21,7 @@ from pydantic import Field, ValidationError
 from ai_trader.core.clock import ns_to_datetime
 from ai_trader.domain.enums import SignalAction
 from ai_trader.domain.fills import Fill
+from ai_trader.portfolio.stats import drawdown_series
 from ai_trader.service import schemas
 from ai_trader.service.backtests import LATEST_REPORT
 from ai_trader.service.facade import TradingFacade
@@ -123,8 +124,7 @@ def curve_points(
     drawdown measured against the peak of the whole curve up to it, not the thinned one."""
     if len(values) == 0:
         return []
-    peaks = np.maximum.accumulate(values)
-    drawdowns = np.where(peaks > 0, 1.0 - values / np.where(peaks > 0, peaks, 1.0), 0.0)
+    drawdowns = drawdown_series(values)
     picked = np.unique(np.linspace(0, len(values) - 1, min(limit, len(values))).astype(np.int64))
     return [
         CurvePoint(
