@@ -46,10 +46,7 @@ GZIP_MINIMUM_BYTES = 2_048
 bearer = HTTPBearer(auto_error=False, description="ai-trader token (ai-trader token create)")
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": schemas.ErrorResponse, "description": "missing, invalid or revoked token"},
-    403: {"model": schemas.ErrorResponse, "description": "the token's role is too low"},
-}
+ERRORS = schemas.AUTH_ERRORS
 MUTATION_ERRORS: dict[int | str, dict[str, Any]] = {
     **ERRORS,
     409: {"model": schemas.ErrorResponse, "description": "refused now (risk, halt, no price)"},

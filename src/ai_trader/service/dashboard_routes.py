@@ -13,7 +13,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.resources import files
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.responses import Response
@@ -78,13 +78,11 @@ def build_dashboard_router(require_viewer: Callable[..., Principal]) -> APIRoute
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no dashboard asset {name!r}")
         return found.response(request)
 
-    errors: dict[int | str, dict[str, Any]] = {
-        401: {"model": schemas.ErrorResponse, "description": "missing, invalid or revoked token"},
-        403: {"model": schemas.ErrorResponse, "description": "the token's role is too low"},
-    }
-
     @router.get(
-        "/dashboard/state", response_model=DashboardState, tags=["dashboard"], responses=errors
+        "/dashboard/state",
+        response_model=DashboardState,
+        tags=["dashboard"],
+        responses=schemas.AUTH_ERRORS,
     )
     def state(request: Request, _: viewer) -> DashboardState:
         """Everything the dashboard shows, in one response: mode and halt reason,

@@ -14,12 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from ai_trader.runtime.incidents import ACK_SLA_SECONDS, Incident
 from ai_trader.service.auth import Principal
 from ai_trader.service.facade import TradingFacade
-from ai_trader.service.schemas import ErrorResponse
+from ai_trader.service.schemas import AUTH_ERRORS, ErrorResponse
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorResponse, "description": "missing, invalid or revoked token"},
-    403: {"model": ErrorResponse, "description": "the token's role is too low"},
-}
+ERRORS = AUTH_ERRORS
 CHANGE_ERRORS: dict[int | str, dict[str, Any]] = {
     **ERRORS,
     404: {"model": ErrorResponse, "description": "no such incident in this run"},

@@ -17,11 +17,10 @@ from pydantic import BaseModel, ConfigDict
 
 from ai_trader.resilience.breaker import BreakerRegistry, BreakerState
 from ai_trader.resilience.rate_gate import RateGate, UnknownProviderError
-from ai_trader.service.schemas import ErrorResponse
+from ai_trader.service.schemas import AUTH_ERRORS, ErrorResponse
 
 ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorResponse, "description": "missing, invalid or revoked token"},
-    403: {"model": ErrorResponse, "description": "the token's role is too low"},
+    **AUTH_ERRORS,
     503: {"model": ErrorResponse, "description": "no rate gate or circuit breakers configured"},
 }
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -159,6 +159,13 @@ class ErrorItem(Model):
 class ErrorResponse(Model):
     detail: str = Field(description="what was wrong, in one line")
     errors: list[ErrorItem] | None = Field(None, description="every problem of an invalid body")
+
+
+AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorResponse, "description": "missing, invalid or revoked token"},
+    403: {"model": ErrorResponse, "description": "the token's role is too low"},
+}
+"""The OpenAPI answers every token-protected route shares."""
 
 
 class TradeView(Model):
