@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -94,18 +94,18 @@ class DashboardState(schemas.Model):
 
 
 def dashboard_state(facade: TradingFacade) -> DashboardState:
-    status = facade.status()
+    portfolio, performance, trading = facade.overview()
     with facade.engine_lock:
         curve = facade.engine.portfolio.equity_curve
         timestamps, values = curve.timestamps.copy(), curve.values.copy()
     fills = facade.storage.journal.recent_fills(RECENT_FILLS)
     return DashboardState(
-        generated_at=datetime.now(status.started_at.tzinfo),
-        run_id=status.run_id,
+        generated_at=datetime.now(UTC),
+        run_id=facade.run_id,
         mode=facade.mode(),
-        trading=status.trading,
-        portfolio=status.portfolio,
-        performance=status.performance,
+        trading=trading,
+        portfolio=portfolio,
+        performance=performance,
         bar_seconds=facade.settings.bar_interval_seconds,
         equity_curve=curve_points(timestamps, values, MAX_CURVE_POINTS),
         recent_fills=[_fill_row(f) for f in fills],

@@ -679,15 +679,26 @@ class TradingFacade:
         return self.settings.bar_interval_seconds
 
     def status(self) -> schemas.StatusResponse:
+        portfolio, performance, trading = self.overview()
+        return schemas.StatusResponse(
+            run_id=self.run_id,
+            started_at=self.started_at,
+            portfolio=portfolio,
+            performance=performance,
+            trading=trading,
+            components=self._components(),  # database and backup checks: not under the lock
+        )
+
+    def overview(
+        self,
+    ) -> tuple[schemas.PortfolioView, schemas.PerformanceView, schemas.TradingView]:
+        """Portfolio, performance and trading state as of one moment between two bars."""
         with self.engine_lock:
             engine = self.engine
-            return schemas.StatusResponse(
-                run_id=self.run_id,
-                started_at=self.started_at,
-                portfolio=self._portfolio_view(engine),
-                performance=self._performance_view(engine),
-                trading=self._trading_view(engine),
-                components=self._components(),
+            return (
+                self._portfolio_view(engine),
+                self._performance_view(engine),
+                self._trading_view(engine),
             )
 
     def _portfolio_view(self, engine: TradingEngine) -> schemas.PortfolioView:
