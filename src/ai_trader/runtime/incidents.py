@@ -15,6 +15,7 @@ import fcntl
 import json
 import logging
 import os
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -102,13 +103,18 @@ class IncidentLog:
         self._incidents: dict[str, Incident] = {}
         self._offset = 0
         self._stream: BinaryIO | None = None
+        # The file lock orders processes; this orders the threads of one (tick, trading
+        # loop, API): two replaying from the same offset would apply events twice and
+        # move the offset past the end of a line.
+        self._threads = threading.RLock()
 
     # -- queries ------------------------------------------------------------------------
 
     def incidents(self) -> list[Incident]:
         """Every incident of the run, oldest first (re-read from the file)."""
         self.refresh()
-        return list(self._incidents.values())
+        with self._threads:
+            return list(self._incidents.values())
 
     def unresolved(self) -> list[Incident]:
         return [i for i in self.incidents() if i.resolved_at is None]
@@ -197,15 +203,16 @@ class IncidentLog:
         """Critical incidents whose ack SLA just passed without an ack (reported once)."""
         self.refresh()
         now = self._now()
-        late = [
-            i
-            for i in self._incidents.values()
-            if i.severity == "critical"
-            and i.acked_at is None
-            and i.resolved_at is None
-            and not i.ack_sla_breached
-            and i.age_seconds(now) > ACK_SLA_SECONDS
-        ]
+        with self._threads:
+            late = [
+                i
+                for i in self._incidents.values()
+                if i.severity == "critical"
+                and i.acked_at is None
+                and i.resolved_at is None
+                and not i.ack_sla_breached
+                and i.age_seconds(now) > ACK_SLA_SECONDS
+            ]
         breached: list[Incident] = []
         for incident in late:
             with self._locked():
@@ -220,23 +227,25 @@ class IncidentLog:
         """Replay events appended since the last read (by this or another process)."""
         if not self.path.exists():
             return
-        with self.path.open("rb") as stream:
-            stream.seek(self._offset)
-            data = stream.read()
-        complete = data[: data.rfind(b"\n") + 1]  # a torn last line is read once it is whole
-        for raw in complete.splitlines():
-            if raw.strip():
-                self._apply(json.loads(raw))
-        self._offset += len(complete)
+        with self._threads:
+            with self.path.open("rb") as stream:
+                stream.seek(self._offset)
+                data = stream.read()
+            complete = data[: data.rfind(b"\n") + 1]  # a torn last line is read when whole
+            for raw in complete.splitlines():
+                if raw.strip():
+                    self._apply(json.loads(raw))
+            self._offset += len(complete)
 
     # -- internals ------------------------------------------------------------------------
 
     def _unresolved_with(self, key: str) -> Incident | None:
         """The unresolved incident opened for ``key`` (file re-read first), if any."""
-        self.refresh()
-        for incident in self._incidents.values():
-            if incident.key == key and incident.resolved_at is None:
-                return incident
+        with self._threads:
+            self.refresh()
+            for incident in self._incidents.values():
+                if incident.key == key and incident.resolved_at is None:
+                    return incident
         return None
 
     def _unresolved(self, incident_id: str, verb: str) -> Incident:
@@ -257,7 +266,7 @@ class IncidentLog:
     @contextmanager
     def _locked(self) -> Iterator[None]:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("ab") as stream:
+        with self._threads, self.path.open("ab") as stream:
             fcntl.flock(stream.fileno(), fcntl.LOCK_EX)
             try:
                 self.refresh()

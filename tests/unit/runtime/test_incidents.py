@@ -230,3 +230,44 @@ def test_replaying_the_file_gives_the_writers_view(
     assert replayed == writer.incidents()
     keys = [i.key for i in replayed if i.resolved_at is None]
     assert len(keys) == len(set(keys))  # never two unresolved incidents for one condition
+
+
+def test_threads_reading_while_another_process_writes_apply_each_event_once(
+    tmp_path: Path, clock: Clock
+) -> None:
+    """The service reads the log from its tick, its trading loop and its API threads at
+    once while the CLI appends: each event is applied once and the read offset never
+    lands mid-line (which once ended every later read with a JSON error)."""
+    import threading
+
+    service = make_log(tmp_path, clock)
+    cli = make_log(tmp_path, clock)
+    failures: list[BaseException] = []
+    done = threading.Event()
+
+    def read() -> None:
+        while not done.is_set():
+            try:
+                service.refresh()
+            except BaseException as exc:  # the assertion below reports it
+                failures.append(exc)
+                return
+
+    readers = [threading.Thread(target=read) for _ in range(8)]
+    for reader in readers:
+        reader.start()
+    try:
+        for number in range(150):
+            opened = cli.open("risk", "warning", f"condition {number}", "detail", f"k{number}")
+            assert opened is not None
+            cli.ack(opened.incident_id, "oncall", "seen")
+    finally:
+        done.set()
+        for reader in readers:
+            reader.join()
+
+    assert failures == []
+    incidents = service.incidents()
+    assert len(incidents) == 150
+    assert all(i.acked_by == "oncall" for i in incidents)
+    assert service.path.stat().st_size == service._offset
